@@ -1,0 +1,547 @@
+/* The bitmap chunk allocator: see ntcore/chunk_alloc.h for the design. */
+#include "ntcore/chunk_alloc.h"
+
+#include <stdbool.h>
+
+#include "ntcore/mem.h"
+#include "ntcore/status.h"
+
+#define ALL_ONES UINT64_MAX
+/* How far (in bitmap words, each side) free() follows a freed run to keep
+ * the largest-run bound exact; past that the bound is dropped. */
+#define BOUND_WALK_WORDS 4
+
+static inline unsigned ctz64(uint64_t v)
+{
+    return (unsigned)__builtin_ctzll(v);
+}
+
+static inline unsigned clz64(uint64_t v)
+{
+    return (unsigned)__builtin_clzll(v);
+}
+
+/* Bits at and above `count % 64` of the last word of a level with `count`
+ * bits: they describe nothing, so loads report them as used/full. The
+ * stored bits stay zero (so a zero-filled bitmap is valid). */
+/* Portable bit count (no libgcc helper: the library is freestanding). */
+static inline unsigned popcount64(uint64_t v)
+{
+    v = v - ((v >> 1) & UINT64_C(0x5555555555555555));
+    v = (v & UINT64_C(0x3333333333333333)) + ((v >> 2) & UINT64_C(0x3333333333333333));
+    v = (v + (v >> 4)) & UINT64_C(0x0f0f0f0f0f0f0f0f);
+    return (unsigned)((v * UINT64_C(0x0101010101010101)) >> 56);
+}
+
+static inline uint64_t tail_mask(size_t count)
+{
+    return (count & 63) ? ALL_ONES << (count & 63) : 0;
+}
+
+/* Mask of `cnt` bits (1..64) starting at bit `b`. */
+static inline uint64_t bit_run(unsigned b, unsigned cnt)
+{
+    return (cnt >= 64 ? ALL_ONES : ((UINT64_C(1) << cnt) - 1)) << b;
+}
+
+static inline uint64_t *lvl1(const nt_chunk_heap *h)
+{
+    return h->map + h->n0;
+}
+
+static inline uint64_t *lvl2(const nt_chunk_heap *h)
+{
+    return h->map + h->n0 + h->n1;
+}
+
+static inline uint64_t l0_word(const nt_chunk_heap *h, size_t w)
+{
+    uint64_t v = h->map[w];
+    return w + 1 == h->n0 ? v | tail_mask(h->nchunks) : v;
+}
+
+static inline uint64_t l1_word(const nt_chunk_heap *h, size_t k)
+{
+    uint64_t v = lvl1(h)[k];
+    return k + 1 == h->n1 ? v | tail_mask(h->n0) : v;
+}
+
+static inline uint64_t l2_word(const nt_chunk_heap *h, size_t m)
+{
+    uint64_t v = lvl2(h)[m];
+    return m + 1 == h->n2 ? v | tail_mask(h->n1) : v;
+}
+
+/* Level-0 word w just became full: record it in the summaries. */
+static inline void mark_full(nt_chunk_heap *h, size_t w)
+{
+    size_t k = w >> 6;
+    lvl1(h)[k] |= UINT64_C(1) << (w & 63);
+    if (l1_word(h, k) == ALL_ONES)
+        lvl2(h)[k >> 6] |= UINT64_C(1) << (k & 63);
+}
+
+/* Level-0 word w has a free bit now. */
+static inline void mark_not_full(nt_chunk_heap *h, size_t w)
+{
+    size_t k = w >> 6;
+    lvl1(h)[k] &= ~(UINT64_C(1) << (w & 63));
+    lvl2(h)[k >> 6] &= ~(UINT64_C(1) << (k & 63));
+}
+
+/* First level-1 index >= k whose word is not all ones (some level-0 word
+ * in it has room), or n1. Level 2 is small: a linear scan of it is cheap. */
+static size_t next_open_l1(const nt_chunk_heap *h, size_t k)
+{
+    while (k < h->n1) {
+        size_t m = k >> 6;
+        uint64_t open = ~l2_word(h, m) & (ALL_ONES << (k & 63));
+        if (open)
+            return (m << 6) + ctz64(open);
+        k = (m + 1) << 6;
+    }
+    return h->n1;
+}
+
+/* First level-0 word >= w that is not full, or n0. */
+static size_t next_open_word(const nt_chunk_heap *h, size_t w)
+{
+    while (w < h->n0) {
+        size_t k = w >> 6;
+        uint64_t open = ~l1_word(h, k) & (ALL_ONES << (w & 63));
+        if (open)
+            return (k << 6) + ctz64(open);
+        k = next_open_l1(h, k + 1);
+        if (k >= h->n1)
+            break;
+        w = k << 6;
+    }
+    return h->n0;
+}
+
+/* First free chunk >= pos, or nchunks. Every round advances by at least a
+ * word, so an inconsistent (overwritten) summary costs time, never safety. */
+static size_t next_free(const nt_chunk_heap *h, size_t pos)
+{
+    while (pos < h->nchunks) {
+        size_t w = pos >> 6;
+        uint64_t free_bits = ~l0_word(h, w) & (ALL_ONES << (pos & 63));
+        if (free_bits)
+            return (w << 6) + ctz64(free_bits);
+        w = next_open_word(h, w + 1);
+        if (w >= h->n0)
+            break;
+        pos = w << 6;
+    }
+    return h->nchunks;
+}
+
+/* First used chunk in [pos, limit), or limit (limit <= nchunks). */
+static size_t next_used(const nt_chunk_heap *h, size_t pos, size_t limit)
+{
+    while (pos < limit) {
+        size_t w = pos >> 6;
+        uint64_t used = l0_word(h, w) & (ALL_ONES << (pos & 63));
+        if (used) {
+            size_t at = (w << 6) + ctz64(used);
+            return at < limit ? at : limit;
+        }
+        pos = (w + 1) << 6;
+    }
+    return limit;
+}
+
+static void set_range(nt_chunk_heap *h, size_t s, size_t n)
+{
+    size_t e = s + n;
+    while (s < e) {
+        size_t w = s >> 6;
+        unsigned b = (unsigned)(s & 63);
+        unsigned cnt = (e - s < 64 - (size_t)b) ? (unsigned)(e - s) : 64 - b;
+        h->map[w] |= bit_run(b, cnt);
+        if (l0_word(h, w) == ALL_ONES)
+            mark_full(h, w);
+        s += cnt;
+    }
+}
+
+static void clear_range(nt_chunk_heap *h, size_t s, size_t n)
+{
+    size_t e = s + n;
+    while (s < e) {
+        size_t w = s >> 6;
+        unsigned b = (unsigned)(s & 63);
+        unsigned cnt = (e - s < 64 - (size_t)b) ? (unsigned)(e - s) : 64 - b;
+        h->map[w] &= ~bit_run(b, cnt);
+        mark_not_full(h, w);
+        s += cnt;
+    }
+}
+
+#ifdef NT_DEBUG
+static bool range_all_used(const nt_chunk_heap *h, size_t s, size_t n)
+{
+    size_t e = s + n;
+    while (s < e) {
+        size_t w = s >> 6;
+        unsigned b = (unsigned)(s & 63);
+        unsigned cnt = (e - s < 64 - (size_t)b) ? (unsigned)(e - s) : 64 - b;
+        uint64_t m = bit_run(b, cnt);
+        if ((h->map[w] & m) != m)
+            return false;
+        s += cnt;
+    }
+    return true;
+}
+#endif
+
+/* Chunks needed for `size` bytes, or 0 when that does not fit in size_t. */
+static inline size_t chunks_for(const nt_chunk_heap *h, size_t size)
+{
+    size_t cs = (size_t)1 << h->shift;
+    if (size == 0)
+        size = 1;
+    if (size > SIZE_MAX - (cs - 1))
+        return 0;
+    return (size + cs - 1) >> h->shift;
+}
+
+/* Searches for n free chunks starting at a chunk index s with
+ * (s & amask) == phase, next-fit from the hint and wrapping once. Returns the
+ * start or SIZE_MAX; on failure *largest is the longest free run seen, which
+ * after a complete pass is the longest in the heap. Every step moves past
+ * one free run, so the cost is O(runs inspected + words skipped / 64). */
+static size_t find_run(const nt_chunk_heap *h, size_t n, size_t amask, size_t phase, size_t *largest)
+{
+    size_t best = 0;
+    size_t hint = h->hint < h->nchunks ? h->hint : 0;
+
+    for (int pass = 0; pass < 2; pass++) {
+        size_t pos = pass ? 0 : hint;
+        size_t stop = pass ? hint : h->nchunks;
+        while (pos < stop) {
+            size_t z = next_free(h, pos);
+            if (z >= stop)
+                break;
+            size_t s = z + ((phase - z) & amask);
+            size_t limit = h->nchunks;
+            bool fits = s < h->nchunks && n <= h->nchunks - s;
+            if (fits)
+                limit = s + n;
+            size_t e = next_used(h, z, limit);
+            if (fits && e == limit)
+                return s;
+            if (e - z > best)
+                best = e - z;
+            pos = e + 1; /* e is a used chunk (or the end) */
+        }
+    }
+    *largest = best;
+    return SIZE_MAX;
+}
+
+/* Free-run length around the just-freed [s, s+n), following at most
+ * BOUND_WALK_WORDS words each way; SIZE_MAX when the run goes further. */
+static size_t run_around(const nt_chunk_heap *h, size_t s, size_t n)
+{
+    size_t len = n;
+    size_t i = s;
+    int steps = 0;
+
+    while (i > 0) { /* left: free chunks just below i */
+        size_t w = (i - 1) >> 6;
+        unsigned top = (unsigned)((i - 1) & 63);
+        uint64_t used = l0_word(h, w) & bit_run(0, top + 1);
+        if (used) {
+            len += top - (63 - clz64(used));
+            break;
+        }
+        len += top + 1;
+        i = w << 6;
+        if (++steps > BOUND_WALK_WORDS)
+            return SIZE_MAX;
+    }
+    i = s + n;
+    steps = 0;
+    while (i < h->nchunks) { /* right */
+        size_t w = i >> 6;
+        uint64_t used = l0_word(h, w) & (ALL_ONES << (i & 63));
+        if (used) {
+            len += (w << 6) + ctz64(used) - i;
+            break;
+        }
+        len += 64 - (i & 63);
+        i = (w + 1) << 6;
+        if (++steps > BOUND_WALK_WORDS)
+            return SIZE_MAX;
+    }
+    return len;
+}
+
+size_t nt_chunk_bitmap_bytes(size_t heap_bytes, size_t chunk_size)
+{
+    if (chunk_size == 0)
+        chunk_size = NT_CHUNK_DEFAULT_SIZE;
+    if (chunk_size & (chunk_size - 1))
+        return 0;
+    size_t n = heap_bytes / chunk_size;
+    if (n == 0)
+        return 0;
+    return 8 * NT_CHUNK_MAP_WORDS_(n);
+}
+
+int nt_chunk_init(nt_chunk_heap *h, void *heap, size_t heap_bytes, void *bitmap, size_t bitmap_bytes,
+                  size_t chunk_size)
+{
+    if (!h || !heap || !bitmap)
+        return NT_ERR_INVALID;
+    if (chunk_size == 0)
+        chunk_size = NT_CHUNK_DEFAULT_SIZE;
+    if (chunk_size < 8 || chunk_size > 65536 || (chunk_size & (chunk_size - 1)))
+        return NT_ERR_INVALID;
+    if (((uintptr_t)heap & (chunk_size - 1)) || ((uintptr_t)bitmap & 7))
+        return NT_ERR_INVALID;
+    size_t n = heap_bytes / chunk_size;
+    if (n == 0)
+        return NT_ERR_INVALID;
+    size_t need = nt_chunk_bitmap_bytes(heap_bytes, chunk_size);
+    if (bitmap_bytes < need)
+        return NT_ERR_RANGE;
+    uintptr_t hb = (uintptr_t)heap, he = hb + n * chunk_size;
+    uintptr_t mb = (uintptr_t)bitmap, me = mb + need;
+    if (hb < me && mb < he)
+        return NT_ERR_INVALID;
+
+    unsigned shift = 0;
+    while (((size_t)1 << shift) < chunk_size)
+        shift++;
+    nt_memset(h, 0, sizeof *h);
+    h->base = heap;
+    h->map = bitmap;
+    h->nchunks = n;
+    h->n0 = NT_CHUNK_W_(n);
+    h->n1 = NT_CHUNK_W_(h->n0);
+    h->n2 = NT_CHUNK_W_(h->n1);
+    h->shift = shift;
+    nt_memset(bitmap, 0, need);
+    return NT_OK;
+}
+
+void *nt_chunk_alloc(nt_chunk_heap *h, size_t size, size_t align)
+{
+    size_t n = chunks_for(h, size);
+    size_t free_chunks = h->nchunks - h->used;
+
+    if (align == 0)
+        align = 1;
+    if ((align & (align - 1)) || n == 0)
+        return 0;
+    /* The O(1) rejects: not enough free chunks, or no run that long. */
+    if (n > free_chunks || (h->fail_from && n >= h->fail_from))
+        return 0;
+
+    size_t amask = 0, phase = 0;
+    if ((align >> h->shift) > 1) {
+        /* start chunks whose address is a multiple of align */
+        amask = (align >> h->shift) - 1;
+        phase = ((size_t)(-(uintptr_t)h->base) & (align - 1)) >> h->shift;
+    }
+    size_t largest;
+    size_t s = find_run(h, n, amask, phase, &largest);
+    if (s == SIZE_MAX) {
+        h->fail_from = largest + 1;
+        return 0;
+    }
+    set_range(h, s, n);
+    h->used += n;
+    if (h->used > h->peak)
+        h->peak = h->used;
+    if (h->used == h->nchunks)
+        h->fail_from = 1; /* full: no run at all */
+    h->hint = s + n < h->nchunks ? s + n : 0;
+    return h->base + (s << h->shift);
+}
+
+/* Maps a block back to its chunk range; false (and counted) if foreign. */
+static bool block_range(nt_chunk_heap *h, const void *ptr, size_t size, size_t *s, size_t *n)
+{
+    uintptr_t p = (uintptr_t)ptr, b = (uintptr_t)h->base;
+    size_t cnt = chunks_for(h, size);
+
+    if (p < b || ((p - b) & (((size_t)1 << h->shift) - 1)) || cnt == 0)
+        goto bad;
+    size_t first = (p - b) >> h->shift;
+    if (first >= h->nchunks || cnt > h->nchunks - first)
+        goto bad;
+#ifdef NT_DEBUG
+    if (!range_all_used(h, first, cnt))
+        goto bad;
+#endif
+    *s = first;
+    *n = cnt;
+    return true;
+bad:
+    h->bad_frees++;
+    return false;
+}
+
+/* Clears [s, s+n) and keeps the counters and the run bound right. */
+static void release(nt_chunk_heap *h, size_t s, size_t n)
+{
+#ifdef NT_DEBUG
+    nt_memset(h->base + (s << h->shift), 0xDD, n << h->shift);
+#endif
+    clear_range(h, s, n);
+    h->used -= n;
+    if (h->fail_from) {
+        size_t run = run_around(h, s, n);
+        if (run == SIZE_MAX)
+            h->fail_from = 0;
+        else if (run >= h->fail_from)
+            h->fail_from = run + 1;
+    }
+}
+
+void nt_chunk_free(nt_chunk_heap *h, void *ptr, size_t size, size_t align)
+{
+    size_t s, n;
+
+    (void)align;
+    if (!ptr || !block_range(h, ptr, size, &s, &n))
+        return;
+    release(h, s, n);
+}
+
+void *nt_chunk_realloc(nt_chunk_heap *h, void *ptr, size_t old_size, size_t new_size, size_t align)
+{
+    size_t s, n;
+
+    if (!ptr)
+        return nt_chunk_alloc(h, new_size, align);
+    size_t want = chunks_for(h, new_size);
+    if (want == 0)
+        return 0;
+    if (!block_range(h, ptr, old_size, &s, &n))
+        return 0;
+    if (want == n)
+        return ptr;
+    if (want < n) { /* shrink in place */
+        release(h, s + want, n - want);
+        return ptr;
+    }
+    size_t extra = want - n;
+    if (extra <= h->nchunks - h->used && n <= h->nchunks - s && want <= h->nchunks - s &&
+        next_used(h, s + n, s + want) == s + want) { /* grow in place */
+        set_range(h, s + n, extra);
+        h->used += extra;
+        if (h->used > h->peak)
+            h->peak = h->used;
+        if (h->used == h->nchunks)
+            h->fail_from = 1;
+        return ptr;
+    }
+    void *p = nt_chunk_alloc(h, new_size, align);
+    if (!p)
+        return 0;
+    nt_memcpy(p, ptr, old_size < new_size ? old_size : new_size);
+    release(h, s, n);
+    return p;
+}
+
+static void *cb_alloc(void *ctx, size_t size, size_t align)
+{
+    return nt_chunk_alloc(ctx, size, align);
+}
+
+static void cb_free(void *ctx, void *ptr, size_t size, size_t align)
+{
+    nt_chunk_free(ctx, ptr, size, align);
+}
+
+static void *cb_realloc(void *ctx, void *ptr, size_t old_size, size_t new_size, size_t align)
+{
+    return nt_chunk_realloc(ctx, ptr, old_size, new_size, align);
+}
+
+nt_allocator nt_chunk_allocator(nt_chunk_heap *h)
+{
+    nt_allocator a = {h, cb_alloc, cb_free, cb_realloc};
+    return a;
+}
+
+/* Longest run of free chunks in the heap: one linear pass. */
+static size_t largest_free_run(const nt_chunk_heap *h)
+{
+    size_t best = 0, pos = 0;
+    while (pos < h->nchunks) {
+        size_t z = next_free(h, pos);
+        if (z >= h->nchunks)
+            break;
+        size_t e = next_used(h, z, h->nchunks);
+        if (e - z > best)
+            best = e - z;
+        pos = e + 1;
+    }
+    return best;
+}
+
+void nt_chunk_get_stats(const nt_chunk_heap *h, nt_chunk_stats *out)
+{
+    size_t cs = (size_t)1 << h->shift;
+    out->chunk_size = cs;
+    out->capacity = h->nchunks << h->shift;
+    out->used = h->used << h->shift;
+    out->peak = h->peak << h->shift;
+    out->free_chunks = h->nchunks - h->used;
+    out->largest_free_run = largest_free_run(h);
+    out->bad_frees = h->bad_frees;
+}
+
+void nt_chunk_reset(nt_chunk_heap *h)
+{
+    nt_memset(h->map, 0, (h->n0 + h->n1 + h->n2) * sizeof(uint64_t));
+    h->used = 0;
+    h->peak = 0;
+    h->hint = 0;
+    h->fail_from = 0;
+    h->bad_frees = 0;
+}
+
+int nt_chunk_check(const nt_chunk_heap *h)
+{
+    if (!h)
+        return NT_ERR_INVALID;
+    if (h->nchunks == 0)
+        return h->used == 0 ? NT_OK : NT_ERR_CORRUPT;
+    if (!h->map || !h->base || h->shift > 16 || ((uintptr_t)h->base & (((size_t)1 << h->shift) - 1)))
+        return NT_ERR_CORRUPT;
+    if (h->n0 != NT_CHUNK_W_(h->nchunks) || h->n1 != NT_CHUNK_W_(h->n0) || h->n2 != NT_CHUNK_W_(h->n1))
+        return NT_ERR_CORRUPT;
+    if (h->used > h->nchunks || h->peak < h->used || h->peak > h->nchunks || h->hint >= h->nchunks)
+        return NT_ERR_CORRUPT;
+
+    size_t count = 0;
+    const uint64_t *l1 = lvl1(h), *l2 = lvl2(h);
+    for (size_t w = 0; w < h->n0; w++) {
+        if (h->map[w] & tail_mask(h->nchunks) & (w + 1 == h->n0 ? ALL_ONES : 0))
+            return NT_ERR_CORRUPT; /* a bit past the last chunk */
+        count += popcount64(h->map[w]);
+        bool full = l0_word(h, w) == ALL_ONES;
+        if (full != (bool)((l1[w >> 6] >> (w & 63)) & 1))
+            return NT_ERR_CORRUPT;
+    }
+    if (l1[h->n1 - 1] & tail_mask(h->n0))
+        return NT_ERR_CORRUPT;
+    for (size_t k = 0; k < h->n1; k++) {
+        bool full = l1_word(h, k) == ALL_ONES;
+        if (full != (bool)((l2[k >> 6] >> (k & 63)) & 1))
+            return NT_ERR_CORRUPT;
+    }
+    if (l2[h->n2 - 1] & tail_mask(h->n1))
+        return NT_ERR_CORRUPT;
+    if (count != h->used)
+        return NT_ERR_CORRUPT;
+    if (h->fail_from && largest_free_run(h) >= h->fail_from)
+        return NT_ERR_CORRUPT;
+    return NT_OK;
+}
