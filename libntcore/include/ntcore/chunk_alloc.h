@@ -42,6 +42,7 @@
 #include <stdint.h>
 
 #include "ntcore/allocator.h"
+#include "ntcore/status.h"
 
 #ifdef __cplusplus
 extern "C" {
