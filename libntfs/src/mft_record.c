@@ -1,0 +1,175 @@
+/* mft_record.c - FILE records of the master file table, and the small
+ * bounded LRU caches the volume keeps (records, index blocks, compression
+ * units). */
+#include "internal.h"
+
+int ntfs_fail(ntfs_volume *v, int status, uint64_t offset, uint64_t record, const char *rule)
+{
+    nt_diag_set(&v->diag, status, offset, rule);
+    v->diag.record = record;
+    return status;
+}
+
+int ntfs_dev_read(ntfs_volume *v, uint64_t off, void *buf, size_t len)
+{
+    if (v->cfg.read(v->cfg.ctx, off, buf, len) != 0)
+        return ntfs_fail(v, NT_ERR_IO, off, NT_DIAG_NO_RECORD, "read callback failed");
+    return NT_OK;
+}
+
+int ntfs_cache_init(ntfs_cache *c, size_t count, size_t buf_size, const nt_allocator *a)
+{
+    size_t i;
+
+    nt_list_init(&c->lru);
+    c->count = 0;
+    c->buf_size = buf_size;
+    c->cap = count;
+    c->slots = nt_alloc_array(a, count, sizeof(ntfs_cache_slot), _Alignof(ntfs_cache_slot));
+    if (!c->slots)
+        return NT_ERR_NOMEM;
+    for (i = 0; i < count; i++) {
+        ntfs_cache_slot *s = &c->slots[i];
+        s->valid = false;
+        s->buf = nt_alloc(a, buf_size, 16);
+        if (!s->buf) {
+            ntfs_cache_free(c, a);
+            return NT_ERR_NOMEM;
+        }
+        c->count++;
+        nt_list_insert_tail(&c->lru, &s->lru);
+    }
+    return NT_OK;
+}
+
+void ntfs_cache_free(ntfs_cache *c, const nt_allocator *a)
+{
+    size_t i;
+
+    if (!c->slots)
+        return;
+    for (i = 0; i < c->count; i++)
+        nt_free(a, c->slots[i].buf, c->buf_size, 16);
+    nt_free(a, c->slots, c->cap * sizeof(ntfs_cache_slot), _Alignof(ntfs_cache_slot));
+    c->slots = 0;
+    c->count = c->cap = 0;
+    nt_list_init(&c->lru);
+}
+
+ntfs_cache_slot *ntfs_cache_get(ntfs_cache *c, uint64_t k1, uint64_t k2)
+{
+    nt_list_entry *e;
+
+    nt_list_for_each(e, &c->lru) {
+        ntfs_cache_slot *s = nt_container_of(e, ntfs_cache_slot, lru);
+        if (s->valid && s->key1 == k1 && s->key2 == k2) {
+            nt_list_remove(e);
+            nt_list_insert_head(&c->lru, e);
+            return s;
+        }
+    }
+    return 0;
+}
+
+ntfs_cache_slot *ntfs_cache_victim(ntfs_cache *c)
+{
+    nt_list_entry *e = nt_list_remove_tail(&c->lru);
+    ntfs_cache_slot *s = nt_container_of(e, ntfs_cache_slot, lru);
+
+    nt_list_insert_head(&c->lru, e);
+    s->valid = false;
+    return s;
+}
+
+void ntfs_cache_drop(ntfs_cache *c, uint64_t k1)
+{
+    size_t i;
+
+    for (i = 0; i < c->count; i++)
+        if (c->slots[i].key1 == k1)
+            c->slots[i].valid = false;
+}
+
+int ntfs_record_check(ntfs_volume *v, uint8_t *rec, uint64_t recno, uint64_t dev_off, size_t *used)
+{
+    size_t size = v->g.mft_record_size, where;
+    const char *rule;
+    uint16_t aoff;
+    uint32_t bytes_used, bytes_alloc;
+
+    if (nt_memcmp(rec, "FILE", 4))
+        return ntfs_fail(v, NT_ERR_CORRUPT, dev_off, recno,
+                         nt_memcmp(rec, "BAAD", 4) ? "MFT record: signature is not FILE"
+                                                   : "MFT record: marked BAAD by chkdsk");
+    if (ntfs_fixup_apply(rec, size, &rule, &where))
+        return ntfs_fail(v, NT_ERR_CORRUPT, dev_off + where, recno, rule);
+    aoff = nt_le16(rec + 0x14);
+    bytes_used = nt_le32(rec + 0x18);
+    bytes_alloc = nt_le32(rec + 0x1C);
+    if (bytes_alloc != size)
+        return ntfs_fail(v, NT_ERR_CORRUPT, dev_off + 0x1C, recno,
+                         "MFT record: allocated size differs from the record size");
+    if (bytes_used > size || bytes_used < 0x18 + 8)
+        return ntfs_fail(v, NT_ERR_CORRUPT, dev_off + 0x18, recno,
+                         "MFT record: bytes in use outside the record");
+    if (aoff < 0x18 || aoff % 8 || (uint32_t)aoff + 4 > bytes_used)
+        return ntfs_fail(v, NT_ERR_CORRUPT, dev_off + 0x14, recno,
+                         "MFT record: first attribute offset outside the bytes in use");
+    *used = bytes_used;
+    return NT_OK;
+}
+
+/* Reads a record's raw bytes from $MFT (or $MFTMirr) and checks it. */
+static int record_read(ntfs_volume *v, uint64_t recno, uint8_t *buf, size_t *used)
+{
+    uint64_t size = v->g.mft_record_size, off;
+    size_t got;
+    int rc;
+
+    if (recno >= v->mft.data_size / size)
+        return ntfs_fail(v, NT_ERR_NOT_FOUND, NT_DIAG_NO_OFFSET, recno,
+                         "MFT record number past the end of $MFT");
+    off = recno * size;
+    rc = ntfs_data_read(v, &v->mft, 0, off, buf, size, &got);
+    if (rc == NT_OK && got != size)
+        rc = ntfs_fail(v, NT_ERR_CORRUPT, off, recno, "MFT record: $MFT data ends inside it");
+    if (rc == NT_OK) {
+        size_t idx = ntfs_runs_find(&v->mft.rl, off >> v->g.cluster_shift);
+        uint64_t dev = 0;
+        if (idx < v->mft.rl.count && v->mft.rl.runs[idx].lcn >= 0)
+            dev = ((uint64_t)v->mft.rl.runs[idx].lcn << v->g.cluster_shift) +
+                  (off - (v->mft.rl.runs[idx].vcn << v->g.cluster_shift));
+        rc = ntfs_record_check(v, buf, recno, dev, used);
+    }
+    if (rc == NT_ERR_CORRUPT && recno < v->mirror_records) {
+        /* The first records have a copy in $MFTMirr. */
+        nt_diag saved = v->diag;
+        uint64_t dev = (v->g.mftmirr_lcn << v->g.cluster_shift) + recno * size;
+        if (ntfs_dev_read(v, dev, buf, size) == NT_OK &&
+            ntfs_record_check(v, buf, recno, dev, used) == NT_OK)
+            return NT_OK;
+        v->diag = saved;
+    }
+    return rc;
+}
+
+int ntfs_record_load(ntfs_volume *v, uint64_t recno, const uint8_t **rec, size_t *used)
+{
+    ntfs_cache_slot *s = ntfs_cache_get(&v->rec_cache, recno, 0);
+    int rc;
+
+    if (s) {
+        *rec = s->buf;
+        *used = nt_le32(s->buf + 0x18);
+        return NT_OK;
+    }
+    s = ntfs_cache_victim(&v->rec_cache);
+    rc = record_read(v, recno, s->buf, used);
+    if (rc)
+        return rc;
+    s->key1 = recno;
+    s->key2 = 0;
+    s->valid = true;
+    *rec = s->buf;
+    return NT_OK;
+}
