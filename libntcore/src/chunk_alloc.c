@@ -44,14 +44,23 @@ static inline uint64_t bit_run(unsigned b, unsigned cnt)
     return (cnt >= 64 ? ALL_ONES : ((UINT64_C(1) << cnt) - 1)) << b;
 }
 
-static inline uint64_t *lvl1(const nt_chunk_heap *h)
+/* Two summary trees share one shape (n1 level-1 words, n2 level-2 words):
+ * tree FULL marks level-0 words that are all ones, tree BUSY marks level-0
+ * words that are not all zeros. A clear bit in FULL means "has a free
+ * chunk", a clear bit in BUSY means "64 free chunks": the first finds any
+ * room, the second finds room for large requests while skipping the small
+ * gaps (alignment padding, leftovers) that fill a fragmented heap. Both are
+ * all zeros for an empty heap. */
+enum { FULL = 0, BUSY = 1 };
+
+static inline uint64_t *tree1(const nt_chunk_heap *h, int t)
 {
-    return h->map + h->n0;
+    return h->map + h->n0 + (size_t)t * (h->n1 + h->n2);
 }
 
-static inline uint64_t *lvl2(const nt_chunk_heap *h)
+static inline uint64_t *tree2(const nt_chunk_heap *h, int t)
 {
-    return h->map + h->n0 + h->n1;
+    return tree1(h, t) + h->n1;
 }
 
 static inline uint64_t l0_word(const nt_chunk_heap *h, size_t w)
@@ -60,42 +69,42 @@ static inline uint64_t l0_word(const nt_chunk_heap *h, size_t w)
     return w + 1 == h->n0 ? v | tail_mask(h->nchunks) : v;
 }
 
-static inline uint64_t l1_word(const nt_chunk_heap *h, size_t k)
+static inline uint64_t l1_word(const nt_chunk_heap *h, int t, size_t k)
 {
-    uint64_t v = lvl1(h)[k];
+    uint64_t v = tree1(h, t)[k];
     return k + 1 == h->n1 ? v | tail_mask(h->n0) : v;
 }
 
-static inline uint64_t l2_word(const nt_chunk_heap *h, size_t m)
+static inline uint64_t l2_word(const nt_chunk_heap *h, int t, size_t m)
 {
-    uint64_t v = lvl2(h)[m];
+    uint64_t v = tree2(h, t)[m];
     return m + 1 == h->n2 ? v | tail_mask(h->n1) : v;
 }
 
-/* Level-0 word w just became full: record it in the summaries. */
-static inline void mark_full(nt_chunk_heap *h, size_t w)
+/* Sets the tree-t bit of level-0 word w (and level 2 when that fills a
+ * level-1 word). */
+static inline void tree_set(nt_chunk_heap *h, int t, size_t w)
 {
     size_t k = w >> 6;
-    lvl1(h)[k] |= UINT64_C(1) << (w & 63);
-    if (l1_word(h, k) == ALL_ONES)
-        lvl2(h)[k >> 6] |= UINT64_C(1) << (k & 63);
+    tree1(h, t)[k] |= UINT64_C(1) << (w & 63);
+    if (l1_word(h, t, k) == ALL_ONES)
+        tree2(h, t)[k >> 6] |= UINT64_C(1) << (k & 63);
 }
 
-/* Level-0 word w has a free bit now. */
-static inline void mark_not_full(nt_chunk_heap *h, size_t w)
+static inline void tree_clear(nt_chunk_heap *h, int t, size_t w)
 {
     size_t k = w >> 6;
-    lvl1(h)[k] &= ~(UINT64_C(1) << (w & 63));
-    lvl2(h)[k >> 6] &= ~(UINT64_C(1) << (k & 63));
+    tree1(h, t)[k] &= ~(UINT64_C(1) << (w & 63));
+    tree2(h, t)[k >> 6] &= ~(UINT64_C(1) << (k & 63));
 }
 
-/* First level-1 index >= k whose word is not all ones (some level-0 word
- * in it has room), or n1. Level 2 is small: a linear scan of it is cheap. */
-static size_t next_open_l1(const nt_chunk_heap *h, size_t k)
+/* First level-1 index >= k whose tree-t word is not all ones, or n1.
+ * Level 2 is small: a linear scan of it is cheap. */
+static size_t next_open_l1(const nt_chunk_heap *h, int t, size_t k)
 {
     while (k < h->n1) {
         size_t m = k >> 6;
-        uint64_t open = ~l2_word(h, m) & (ALL_ONES << (k & 63));
+        uint64_t open = ~l2_word(h, t, m) & (ALL_ONES << (k & 63));
         if (open)
             return (m << 6) + ctz64(open);
         k = (m + 1) << 6;
@@ -103,15 +112,16 @@ static size_t next_open_l1(const nt_chunk_heap *h, size_t k)
     return h->n1;
 }
 
-/* First level-0 word >= w that is not full, or n0. */
-static size_t next_open_word(const nt_chunk_heap *h, size_t w)
+/* First level-0 word >= w whose tree-t bit is clear (FULL: not full; BUSY:
+ * empty), or n0. */
+static size_t next_open_word(const nt_chunk_heap *h, int t, size_t w)
 {
     while (w < h->n0) {
         size_t k = w >> 6;
-        uint64_t open = ~l1_word(h, k) & (ALL_ONES << (w & 63));
+        uint64_t open = ~l1_word(h, t, k) & (ALL_ONES << (w & 63));
         if (open)
             return (k << 6) + ctz64(open);
-        k = next_open_l1(h, k + 1);
+        k = next_open_l1(h, t, k + 1);
         if (k >= h->n1)
             break;
         w = k << 6;
@@ -128,7 +138,7 @@ static size_t next_free(const nt_chunk_heap *h, size_t pos)
         uint64_t free_bits = ~l0_word(h, w) & (ALL_ONES << (pos & 63));
         if (free_bits)
             return (w << 6) + ctz64(free_bits);
-        w = next_open_word(h, w + 1);
+        w = next_open_word(h, FULL, w + 1);
         if (w >= h->n0)
             break;
         pos = w << 6;
@@ -158,9 +168,11 @@ static void set_range(nt_chunk_heap *h, size_t s, size_t n)
         size_t w = s >> 6;
         unsigned b = (unsigned)(s & 63);
         unsigned cnt = (e - s < 64 - (size_t)b) ? (unsigned)(e - s) : 64 - b;
+        if (h->map[w] == 0)
+            tree_set(h, BUSY, w);
         h->map[w] |= bit_run(b, cnt);
         if (l0_word(h, w) == ALL_ONES)
-            mark_full(h, w);
+            tree_set(h, FULL, w);
         s += cnt;
     }
 }
@@ -173,7 +185,9 @@ static void clear_range(nt_chunk_heap *h, size_t s, size_t n)
         unsigned b = (unsigned)(s & 63);
         unsigned cnt = (e - s < 64 - (size_t)b) ? (unsigned)(e - s) : 64 - b;
         h->map[w] &= ~bit_run(b, cnt);
-        mark_not_full(h, w);
+        tree_clear(h, FULL, w);
+        if (h->map[w] == 0)
+            tree_clear(h, BUSY, w);
         s += cnt;
     }
 }
@@ -206,21 +220,44 @@ static inline size_t chunks_for(const nt_chunk_heap *h, size_t size)
     return (size + cs - 1) >> h->shift;
 }
 
+/* Requests of at least this many chunks must contain a whole free level-0
+ * word, so they search through the "busy" tree; a run without a free word
+ * is at most 2 x 63 chunks long. */
+#define LARGE_RUN 128
+#define MAX_RUN_WITHOUT_FREE_WORD 126
+
 /* Searches for n free chunks starting at a chunk index s with
  * (s & amask) == phase, next-fit from the hint and wrapping once. Returns the
- * start or SIZE_MAX; on failure *largest is the longest free run seen, which
- * after a complete pass is the longest in the heap. Every step moves past
- * one free run, so the cost is O(runs inspected + words skipped / 64). */
+ * start or SIZE_MAX; on failure *largest is an upper bound on the longest
+ * free run (exact for small requests, which see every run). Each step moves
+ * past one free run (small requests) or one run holding a free word (large
+ * ones), so the cost is O(runs inspected + words skipped / 64). */
 static size_t find_run(const nt_chunk_heap *h, size_t n, size_t amask, size_t phase, size_t *largest)
 {
     size_t best = 0;
     size_t hint = h->hint < h->nchunks ? h->hint : 0;
+    bool large = n >= LARGE_RUN;
 
     for (int pass = 0; pass < 2; pass++) {
         size_t pos = pass ? 0 : hint;
         size_t stop = pass ? hint : h->nchunks;
         while (pos < stop) {
-            size_t z = next_free(h, pos);
+            size_t z;
+            if (large) {
+                /* next empty word at or after pos, then back up to where
+                 * its free run starts (not before pos: that part is done) */
+                size_t w = next_open_word(h, BUSY, (pos + 63) >> 6);
+                if (w >= h->n0)
+                    break;
+                z = w << 6;
+                if (w > 0 && z > pos) {
+                    uint64_t prev = l0_word(h, w - 1);
+                    size_t back = prev ? clz64(prev) : 64;
+                    z = (z - back > pos) ? z - back : pos;
+                }
+            } else {
+                z = next_free(h, pos);
+            }
             if (z >= stop)
                 break;
             size_t s = z + ((phase - z) & amask);
@@ -236,6 +273,8 @@ static size_t find_run(const nt_chunk_heap *h, size_t n, size_t amask, size_t ph
             pos = e + 1; /* e is a used chunk (or the end) */
         }
     }
+    if (large && best < MAX_RUN_WITHOUT_FREE_WORD)
+        best = MAX_RUN_WITHOUT_FREE_WORD; /* runs it did not look at */
     *largest = best;
     return SIZE_MAX;
 }
@@ -499,7 +538,7 @@ void nt_chunk_get_stats(const nt_chunk_heap *h, nt_chunk_stats *out)
 
 void nt_chunk_reset(nt_chunk_heap *h)
 {
-    nt_memset(h->map, 0, (h->n0 + h->n1 + h->n2) * sizeof(uint64_t));
+    nt_memset(h->map, 0, (h->n0 + 2 * (h->n1 + h->n2)) * sizeof(uint64_t));
     h->used = 0;
     h->peak = 0;
     h->hint = 0;
@@ -521,24 +560,24 @@ int nt_chunk_check(const nt_chunk_heap *h)
         return NT_ERR_CORRUPT;
 
     size_t count = 0;
-    const uint64_t *l1 = lvl1(h), *l2 = lvl2(h);
     for (size_t w = 0; w < h->n0; w++) {
-        if (h->map[w] & tail_mask(h->nchunks) & (w + 1 == h->n0 ? ALL_ONES : 0))
+        if (w + 1 == h->n0 && (h->map[w] & tail_mask(h->nchunks)))
             return NT_ERR_CORRUPT; /* a bit past the last chunk */
         count += popcount64(h->map[w]);
-        bool full = l0_word(h, w) == ALL_ONES;
-        if (full != (bool)((l1[w >> 6] >> (w & 63)) & 1))
+        bool full = l0_word(h, w) == ALL_ONES, busy = h->map[w] != 0;
+        if (full != (bool)((tree1(h, FULL)[w >> 6] >> (w & 63)) & 1) ||
+            busy != (bool)((tree1(h, BUSY)[w >> 6] >> (w & 63)) & 1))
             return NT_ERR_CORRUPT;
     }
-    if (l1[h->n1 - 1] & tail_mask(h->n0))
-        return NT_ERR_CORRUPT;
-    for (size_t k = 0; k < h->n1; k++) {
-        bool full = l1_word(h, k) == ALL_ONES;
-        if (full != (bool)((l2[k >> 6] >> (k & 63)) & 1))
+    for (int t = FULL; t <= BUSY; t++) {
+        if ((tree1(h, t)[h->n1 - 1] & tail_mask(h->n0)) || (tree2(h, t)[h->n2 - 1] & tail_mask(h->n1)))
             return NT_ERR_CORRUPT;
+        for (size_t k = 0; k < h->n1; k++) {
+            bool all = l1_word(h, t, k) == ALL_ONES;
+            if (all != (bool)((tree2(h, t)[k >> 6] >> (k & 63)) & 1))
+                return NT_ERR_CORRUPT;
+        }
     }
-    if (l2[h->n2 - 1] & tail_mask(h->n1))
-        return NT_ERR_CORRUPT;
     if (count != h->used)
         return NT_ERR_CORRUPT;
     if (h->fail_from && largest_free_run(h) >= h->fail_from)

@@ -75,14 +75,15 @@ static size_t ceil_div(size_t a, size_t b)
 static void bitmap_size_is_three_levels(void **state)
 {
     (void)state;
-    /* 1 MiB / 16 B = 65536 chunks: 1024 level-0 words, 16 level-1, 1 level-2 */
-    assert_int_equal(nt_chunk_bitmap_bytes(1 << 20, 16), 8 * (1024 + 16 + 1));
-    assert_int_equal(nt_chunk_bitmap_bytes(1 << 20, 0), 8 * (1024 + 16 + 1));
-    /* 1000 chunks: 16 + 1 + 1 words */
-    assert_int_equal(nt_chunk_bitmap_bytes(16000, 16), 8 * 18);
+    /* 1 MiB / 16 B = 65536 chunks: 1024 level-0 words, and two trees of
+     * 16 level-1 words + 1 level-2 word */
+    assert_int_equal(nt_chunk_bitmap_bytes(1 << 20, 16), 8 * (1024 + 2 * (16 + 1)));
+    assert_int_equal(nt_chunk_bitmap_bytes(1 << 20, 0), 8 * (1024 + 2 * (16 + 1)));
+    /* 1000 chunks: 16 + 2 x (1 + 1) words */
+    assert_int_equal(nt_chunk_bitmap_bytes(16000, 16), 8 * 20);
     /* a trailing partial chunk is not counted */
-    assert_int_equal(nt_chunk_bitmap_bytes(16000 + 15, 16), 8 * 18);
-    assert_int_equal(NT_CHUNK_BITMAP_BYTES(1 << 20, 16), 8 * (1024 + 16 + 1));
+    assert_int_equal(nt_chunk_bitmap_bytes(16000 + 15, 16), 8 * 20);
+    assert_int_equal(NT_CHUNK_BITMAP_BYTES(1 << 20, 16), 8 * (1024 + 2 * (16 + 1)));
     assert_int_equal(nt_chunk_bitmap_bytes(1 << 20, 24), 0);
     assert_int_equal(nt_chunk_bitmap_bytes(8, 16), 0);
     /* bookkeeping at 16 B chunks stays under 1% of the heap */
@@ -114,13 +115,13 @@ static void init_rejects_bad_arguments(void **state)
     /* heap smaller than a chunk */
     assert_int_equal(nt_chunk_init(&h, base, 15, map, sizeof map, 16), NT_ERR_INVALID);
     assert_int_equal(nt_chunk_init(&h, base, 0, map, sizeof map, 16), NT_ERR_INVALID);
-    /* bitmap too small: 4096/16 = 256 chunks need 4+1+1 words */
-    assert_int_equal(nt_chunk_init(&h, base, 4096, map, 8 * 5, 16), NT_ERR_RANGE);
+    /* bitmap too small: 4096/16 = 256 chunks need 4 + 2 x (1 + 1) words */
+    assert_int_equal(nt_chunk_init(&h, base, 4096, map, 8 * 7, 16), NT_ERR_RANGE);
     /* bitmap inside the heap */
     assert_int_equal(nt_chunk_init(&h, base, 4096, base + 1024, 64, 16), NT_ERR_INVALID);
     assert_memory_equal(&h, &before, sizeof h); /* untouched on error */
 
-    assert_int_equal(nt_chunk_init(&h, base, 4096, map, 8 * 6, 16), NT_OK);
+    assert_int_equal(nt_chunk_init(&h, base, 4096, map, 8 * 8, 16), NT_OK);
     /* the heap may live right after its bitmap (carved from one region) */
     assert_int_equal(nt_chunk_init(&h, base + 64, 4096 - 64, base, 64, 16), NT_OK);
     assert_int_equal(nt_chunk_check(&h), NT_OK);
