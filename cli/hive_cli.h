@@ -1,0 +1,69 @@
+/* Shared helpers of the `ntkit hive` subcommands (hosted code). */
+#ifndef NTKIT_HIVE_CLI_H
+#define NTKIT_HIVE_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "common_arena.h"
+#include "nthive.h"
+
+/* A hive file mapped read-only, plus the arena that backs the parser's
+ * allocations (the walker's stack and visited-set). */
+typedef struct hive_file {
+    const char *path;
+    void *map;
+    size_t size;
+    nthive hive;
+    cli_arena arena;      /* the parser's heap (chunk allocator) */
+    bool have_arena;
+} hive_file;
+
+/* Options every subcommand shares. */
+typedef struct hive_opts {
+    size_t heap;       /* --heap, 0 = default */
+} hive_opts;
+
+/* Maps and opens; prints the error and returns an exit code on failure. */
+int hive_file_open(hive_file *f, const char *path, const hive_opts *o);
+void hive_file_close(hive_file *f);
+
+/* Prints "ntkit: FILE: corrupt hive at 0x..: rule" from the hive's diag. */
+void hive_report(const hive_file *f);
+/* Maps a library status to an exit code. */
+int hive_exit_code(int status);
+
+/* A key reached by path, with the path spelled as stored ("" = root). */
+int hive_open_key(hive_file *f, const char *path, nthive_key *key, char **canon, size_t *canon_len);
+
+/* Formats a FILETIME as YYYY-MM-DDTHH:MM:SS.fffffffZ into buf (>= 32). */
+void hive_format_time(uint64_t ft, char *buf, size_t cap);
+
+/* Name to malloc'd UTF-8 (exact bytes, NULs kept); *len its length. */
+char *hive_name_dup(const nthive_name *n, size_t *len);
+
+/* Writes bytes as a JSON string (with quotes). */
+void hive_json_string(FILE *out, const char *s, size_t len);
+
+const char *hive_type_name(uint32_t type);
+
+
+/* Reads a value's whole data into malloc'd memory (limited to 256 MiB). */
+int hive_value_bytes(const nthive_value *v, uint8_t **data, size_t *len);
+
+/* Depth-first walk with paths: calls `fn` for each key with its path
+ * relative to the root. Reports damage on stderr and goes on; returns the
+ * exit code (0, or 3 when anything was damaged). */
+typedef int (*hive_key_fn)(hive_file *f, const nthive_key *key, const char *path, size_t path_len,
+                           uint32_t depth, void *ctx);
+int hive_walk(hive_file *f, const nthive_key *start, const char *start_path, size_t start_len,
+              uint32_t max_depth, hive_key_fn fn, void *ctx);
+
+int hive_cmd_info(int argc, char **argv);
+int hive_cmd_ls(int argc, char **argv);
+int hive_cmd_get(int argc, char **argv);
+int hive_cmd_export(int argc, char **argv);
+
+#endif

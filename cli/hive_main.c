@@ -1,0 +1,414 @@
+/* `ntkit hive`: info, ls, get, export. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "commands.h"
+#include "hive_cli.h"
+
+static void usage(FILE *out)
+{
+    fputs("usage: ntkit hive <command> [options] HIVE [args]\n"
+          "\n"
+          "Read a Windows registry hive file (format 1.3-1.6) without Windows.\n"
+          "\n"
+          "commands:\n"
+          "  info    HIVE                 base block, dirty and checksum verdicts, counts\n"
+          "  ls      HIVE [KEY] [-l] [-R] subkeys (and values with -l)\n"
+          "  get     HIVE KEY [VALUE]     value data decoded by type (--raw for bytes)\n"
+          "  export  HIVE [KEY] --format jsonl|reg\n"
+          "\n"
+          "KEY is a path below the root, '\\' or '/' separated, case-insensitive.\n"
+          "Run 'ntkit hive <command> --help' for options and examples.\n"
+          "Exit codes: 0 ok, 1 not found, 2 usage, 3 corrupt (output may be partial), 4 I/O.\n",
+          out);
+}
+
+int cmd_hive(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return EXIT_NTKIT_USAGE;
+    }
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+        usage(stdout);
+        return EXIT_NTKIT_OK;
+    }
+    if (!strcmp(argv[1], "info"))
+        return hive_cmd_info(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "ls"))
+        return hive_cmd_ls(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "get"))
+        return hive_cmd_get(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "export"))
+        return hive_cmd_export(argc - 1, argv + 1);
+    fprintf(stderr, "ntkit: hive: unknown command '%s'\n", argv[1]);
+    usage(stderr);
+    return EXIT_NTKIT_USAGE;
+}
+
+/* ---- info ---------------------------------------------------------------- */
+
+typedef struct counts {
+    uint64_t keys, values;
+} counts;
+
+static int count_key(hive_file *f, const nthive_key *key, const char *path, size_t path_len,
+                     uint32_t depth, void *ctx)
+{
+    counts *c = ctx;
+    nthive_value_iter it;
+    nthive_value v;
+    int r, bad = 0;
+    (void)path, (void)path_len, (void)depth;
+    c->keys++;
+    r = nthive_values(key, &it);
+    if (r) {
+        hive_report(f);
+        return 1;
+    }
+    while ((r = nthive_value_next(&it, &v)) != NT_END) {
+        if (r) {
+            hive_report(f);
+            bad = 1;
+            continue;
+        }
+        c->values++;
+    }
+    return bad;
+}
+
+static void info_help(void)
+{
+    puts("usage: ntkit hive info [--json] [--heap SIZE] HIVE\n"
+         "\n"
+         "Prints the base block (version, sequence numbers and the dirty verdict,\n"
+         "timestamp, root offset, sizes, embedded file name, checksum verdict) and\n"
+         "counts every key and value with a full walk.\n"
+         "\n"
+         "examples:\n"
+         "  ntkit hive info SYSTEM\n"
+         "  ntkit hive info --json NTUSER.DAT");
+}
+
+int hive_cmd_info(int argc, char **argv)
+{
+    const char *file = NULL;
+    bool json = false;
+    hive_opts o = {0};
+    hive_file f;
+    nthive_info in;
+    nthive_key root;
+    counts c = {0, 0};
+    char ts[40], *fname;
+    size_t fname_len;
+    int rc, walk_rc = EXIT_NTKIT_OK;
+
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            info_help();
+            return EXIT_NTKIT_OK;
+        } else if (!strcmp(argv[i], "--json")) {
+            json = true;
+        } else if (!strcmp(argv[i], "--heap") && i + 1 < argc) {
+            if (cli_parse_size(argv[++i], &o.heap) < 0 || !o.heap) {
+                fprintf(stderr, "ntkit: hive info: bad --heap size '%s'\n", argv[i]);
+                return EXIT_NTKIT_USAGE;
+            }
+        } else if (argv[i][0] == '-' && argv[i][1]) {
+            fprintf(stderr, "ntkit: hive info: unknown option '%s'\n", argv[i]);
+            return EXIT_NTKIT_USAGE;
+        } else if (!file) {
+            file = argv[i];
+        } else {
+            fprintf(stderr, "ntkit: hive info: too many arguments\n");
+            return EXIT_NTKIT_USAGE;
+        }
+    }
+    if (!file) {
+        fprintf(stderr, "usage: ntkit hive info [--json] HIVE\n");
+        return EXIT_NTKIT_USAGE;
+    }
+    rc = hive_file_open(&f, file, &o);
+    if (rc)
+        return rc;
+    nthive_get_info(&f.hive, &in);
+    if (nthive_root(&f.hive, &root)) {
+        hive_report(&f);
+        walk_rc = EXIT_NTKIT_CORRUPT;
+    } else {
+        walk_rc = hive_walk(&f, &root, "", 0, 0, count_key, &c);
+    }
+    hive_format_time(in.timestamp, ts, sizeof ts);
+    {
+        nthive_name n = {in.file_name, 2 * in.file_name_units, false};
+        fname = hive_name_dup(&n, &fname_len);
+    }
+    if (json) {
+        printf("{\"file\": ");
+        hive_json_string(stdout, file, strlen(file));
+        printf(", \"version\": \"%u.%u\", \"major\": %u, \"minor\": %u, \"file_type\": %u, "
+               "\"file_format\": %u, \"seq_primary\": %u, \"seq_secondary\": %u, \"dirty\": %s, "
+               "\"timestamp\": \"%s\", \"root_offset\": %u, \"hbins_size\": %u, \"usable_size\": %u, "
+               "\"truncated\": %s, \"clustering_factor\": %u, \"flags\": %u, \"file_name\": ",
+               in.major, in.minor, in.major, in.minor, in.file_type, in.file_format, in.seq_primary,
+               in.seq_secondary, in.dirty ? "true" : "false", ts, in.root_offset, in.hbins_size,
+               in.usable_size, in.truncated ? "true" : "false", in.clustering_factor, in.flags);
+        hive_json_string(stdout, fname, fname_len);
+        printf(", \"checksum_stored\": %u, \"checksum_computed\": %u, \"checksum_ok\": %s, "
+               "\"bad_bins\": %u, \"keys\": %llu, \"values\": %llu, \"complete\": %s}\n",
+               in.checksum_stored, in.checksum_computed, in.checksum_ok ? "true" : "false",
+               in.bad_bins, (unsigned long long)c.keys, (unsigned long long)c.values,
+               walk_rc ? "false" : "true");
+    } else {
+        printf("file:            %s\n", file);
+        printf("version:         %u.%u\n", in.major, in.minor);
+        printf("file type:       %u (primary)\n", in.file_type);
+        printf("sequence:        %u / %u (%s)\n", in.seq_primary, in.seq_secondary,
+               in.dirty ? "dirty: a transaction log was not applied" : "clean");
+        printf("last written:    %s\n", ts);
+        printf("root key:        cell 0x%x (file offset 0x%x)\n", in.root_offset,
+               in.root_offset + NTHIVE_BINS_START);
+        printf("hive bins size:  %u bytes%s", in.hbins_size, in.truncated ? " (file is truncated" : "");
+        if (in.truncated)
+            printf(": %u bytes present)", in.usable_size);
+        else if (in.usable_size > in.hbins_size)
+            printf(" (understated: well-formed bins continue to %u)", in.usable_size);
+        putchar('\n');
+        if (in.bad_bins)
+            printf("bad hive bins:   %u (first at file offset 0x%x)\n", in.bad_bins,
+                   in.first_bad_bin + NTHIVE_BINS_START);
+        printf("clustering:      %u\n", in.clustering_factor);
+        printf("flags:           0x%x\n", in.flags);
+        printf("file name:       %.*s\n", (int)fname_len, fname);
+        if (in.checksum_ok)
+            printf("checksum:        0x%08x (ok)\n", in.checksum_stored);
+        else
+            printf("checksum:        0x%08x (MISMATCH: computed 0x%08x)\n", in.checksum_stored,
+                   in.checksum_computed);
+        printf("keys:            %llu\n", (unsigned long long)c.keys);
+        printf("values:          %llu\n", (unsigned long long)c.values);
+        if (walk_rc)
+            printf("walk:            incomplete (damaged keys reported on stderr)\n");
+    }
+    free(fname);
+    hive_file_close(&f);
+    return walk_rc;
+}
+
+/* ---- ls ------------------------------------------------------------------- */
+
+typedef struct ls_ctx {
+    bool long_fmt, recursive, json;
+} ls_ctx;
+
+static int ls_values(hive_file *f, const nthive_key *key, const char *path, size_t path_len, bool json)
+{
+    nthive_value_iter it;
+    nthive_value v;
+    int r, bad = 0;
+
+    r = nthive_values(key, &it);
+    if (r) {
+        hive_report(f);
+        return 1;
+    }
+    while ((r = nthive_value_next(&it, &v)) != NT_END) {
+        nthive_name n;
+        size_t nlen;
+        char *name;
+        const char *tn;
+        if (r) {
+            hive_report(f);
+            bad = 1;
+            continue;
+        }
+        nthive_value_name(&v, &n);
+        name = hive_name_dup(&n, &nlen);
+        tn = hive_type_name(nthive_value_type(&v));
+        if (json) {
+            printf("{\"key\": ");
+            hive_json_string(stdout, path, path_len);
+            printf(", \"value\": ");
+            hive_json_string(stdout, name, nlen);
+            printf(", \"type\": %u, \"size\": %u}\n", nthive_value_type(&v), nthive_value_data_size(&v));
+        } else {
+            char tbuf[32];
+            if (!tn) {
+                snprintf(tbuf, sizeof tbuf, "type(%u)", nthive_value_type(&v));
+                tn = tbuf;
+            }
+            printf("  value  %-22s %10u  ", tn, nthive_value_data_size(&v));
+            if (nlen)
+                hive_json_string(stdout, name, nlen);
+            else
+                fputs("(default)", stdout);
+            putchar('\n');
+        }
+        free(name);
+    }
+    return bad;
+}
+
+static int ls_key(hive_file *f, const nthive_key *key, const char *path, size_t path_len, uint32_t depth,
+                  void *vctx)
+{
+    ls_ctx *c = vctx;
+    char ts[40];
+    int bad = 0;
+
+    hive_format_time(nthive_key_last_written(key), ts, sizeof ts);
+    if (c->json) {
+        if (depth > 0 || c->long_fmt) {
+            printf("{\"key\": ");
+            hive_json_string(stdout, path, path_len);
+            printf(", \"last_written\": \"%s\", \"subkeys\": %u, \"values\": %u}\n", ts,
+                   nthive_key_subkey_count(key), nthive_key_value_count(key));
+        }
+        if (c->long_fmt)
+            bad = ls_values(f, key, path, path_len, true);
+        return bad;
+    }
+    if (depth > 0) {
+        if (c->long_fmt)
+            printf("%s  ", ts);
+        fwrite(path, 1, path_len, stdout);
+        fputs("\\\n", stdout);
+    }
+    if (c->long_fmt && (depth == 0 || c->recursive))
+        bad = ls_values(f, key, path, path_len, false);
+    return bad;
+}
+
+/* Without -R: the key itself (for its values) and its direct subkeys. */
+static int ls_one_level(hive_file *f, const nthive_key *key, const char *path, size_t path_len, ls_ctx *c)
+{
+    nthive_subkey_iter it;
+    nthive_key child;
+    int r, rc = EXIT_NTKIT_OK;
+
+    if (ls_key(f, key, path, path_len, 0, c))
+        rc = EXIT_NTKIT_CORRUPT;
+    r = nthive_subkeys(key, &it);
+    if (r) {
+        hive_report(f);
+        return EXIT_NTKIT_CORRUPT;
+    }
+    while ((r = nthive_subkey_next(&it, &child)) != NT_END) {
+        nthive_name n;
+        size_t nlen;
+        char *name, *full;
+        if (r) {
+            hive_report(f);
+            rc = EXIT_NTKIT_CORRUPT;
+            continue;
+        }
+        nthive_key_name(&child, &n);
+        name = hive_name_dup(&n, &nlen);
+        full = malloc(path_len + nlen + 2);
+        if (!full)
+            abort();
+        memcpy(full, path, path_len);
+        size_t len = path_len;
+        if (len)
+            full[len++] = '\\';
+        memcpy(full + len, name, nlen);
+        len += nlen;
+        full[len] = 0;
+        if (ls_key(f, &child, full, len, 1, c))
+            rc = EXIT_NTKIT_CORRUPT;
+        free(name);
+        free(full);
+    }
+    return rc;
+}
+
+static void ls_help(void)
+{
+    puts("usage: ntkit hive ls [-l] [-R] [--json] [--depth N] [--heap SIZE] HIVE [KEY]\n"
+         "\n"
+         "Lists the subkeys of KEY (default: the root), one path per line with a\n"
+         "trailing '\\'. Paths are relative to the root.\n"
+         "  -l        also the key's values (type, size, name) and last-written times\n"
+         "  -R        recurse into every subkey (depth-first, list order)\n"
+         "  --json    one JSON object per key / value\n"
+         "  --depth N stop recursing N levels below KEY (default 1024)\n"
+         "\n"
+         "examples:\n"
+         "  ntkit hive ls SYSTEM ControlSet001\\\\Services\n"
+         "  ntkit hive ls -l SYSTEM 'ControlSet001\\Services\\Tcpip'\n"
+         "  ntkit hive ls -R --json NTUSER.DAT Software");
+}
+
+int hive_cmd_ls(int argc, char **argv)
+{
+    const char *file = NULL, *keypath = NULL;
+    ls_ctx c = {false, false, false};
+    hive_opts o = {0};
+    uint32_t max_depth = 0;
+    hive_file f;
+    nthive_key key;
+    char *canon;
+    size_t canon_len;
+    int rc;
+
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            ls_help();
+            return EXIT_NTKIT_OK;
+        } else if (!strcmp(a, "--json")) {
+            c.json = true;
+        } else if (!strcmp(a, "--heap") && i + 1 < argc) {
+            if (cli_parse_size(argv[++i], &o.heap) < 0 || !o.heap) {
+                fprintf(stderr, "ntkit: hive ls: bad --heap size '%s'\n", argv[i]);
+                return EXIT_NTKIT_USAGE;
+            }
+        } else if (!strcmp(a, "--depth") && i + 1 < argc) {
+            max_depth = (uint32_t)strtoul(argv[++i], NULL, 10);
+            if (max_depth == 0 || max_depth > 1000000) {
+                fprintf(stderr, "ntkit: hive ls: bad --depth '%s'\n", argv[i]);
+                return EXIT_NTKIT_USAGE;
+            }
+        } else if (a[0] == '-' && a[1] && a[1] != '-') {
+            for (const char *p = a + 1; *p; p++) {
+                if (*p == 'l')
+                    c.long_fmt = true;
+                else if (*p == 'R')
+                    c.recursive = true;
+                else {
+                    fprintf(stderr, "ntkit: hive ls: unknown option '-%c'\n", *p);
+                    return EXIT_NTKIT_USAGE;
+                }
+            }
+        } else if (a[0] == '-' && a[1]) {
+            fprintf(stderr, "ntkit: hive ls: unknown option '%s'\n", a);
+            return EXIT_NTKIT_USAGE;
+        } else if (!file) {
+            file = a;
+        } else if (!keypath) {
+            keypath = a;
+        } else {
+            fprintf(stderr, "ntkit: hive ls: too many arguments\n");
+            return EXIT_NTKIT_USAGE;
+        }
+    }
+    if (!file) {
+        fprintf(stderr, "usage: ntkit hive ls [-l] [-R] [--json] HIVE [KEY]\n");
+        return EXIT_NTKIT_USAGE;
+    }
+    rc = hive_file_open(&f, file, &o);
+    if (rc)
+        return rc;
+    rc = hive_open_key(&f, keypath, &key, &canon, &canon_len);
+    if (rc) {
+        hive_file_close(&f);
+        return rc;
+    }
+    if (c.recursive)
+        rc = hive_walk(&f, &key, canon, canon_len, max_depth, ls_key, &c);
+    else
+        rc = ls_one_level(&f, &key, canon, canon_len, &c);
+    free(canon);
+    hive_file_close(&f);
+    return rc;
+}

@@ -1,0 +1,320 @@
+/* Helpers of `ntkit hive`: mapping files, the parser's arena, reporting,
+ * paths, times and JSON. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "hive_cli.h"
+
+int hive_file_open(hive_file *f, const char *path, const hive_opts *o)
+{
+    struct stat st;
+    int fd, r;
+
+    memset(f, 0, sizeof *f);
+    f->path = path;
+    fd = open(path, O_RDONLY);
+    if (fd < 0 || fstat(fd, &st) < 0) {
+        fprintf(stderr, "ntkit: %s: %s\n", path, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return errno == ENOENT ? EXIT_NTKIT_NOT_FOUND : EXIT_NTKIT_IO;
+    }
+    if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode)) {
+        fprintf(stderr, "ntkit: %s: not a regular file\n", path);
+        close(fd);
+        return EXIT_NTKIT_IO;
+    }
+    f->size = (size_t)st.st_size;
+    if (f->size > 0) {
+        f->map = mmap(NULL, f->size, PROT_READ, MAP_PRIVATE, fd, 0);
+        if (f->map == MAP_FAILED) {
+            fprintf(stderr, "ntkit: %s: mmap: %s\n", path, strerror(errno));
+            close(fd);
+            f->map = NULL;
+            return EXIT_NTKIT_IO;
+        }
+    }
+    close(fd);
+    r = nthive_open(&f->hive, f->map ? f->map : (const void *)"", f->size);
+    if (r) {
+        hive_report(f);
+        hive_file_close(f);
+        return hive_exit_code(r);
+    }
+    /* The walker's stack and visited bitmap come from here. */
+    if (cli_arena_init(&f->arena, o ? o->heap : 0) < 0) {
+        fprintf(stderr, "ntkit: cannot map the parser heap: %s\n", strerror(errno));
+        hive_file_close(f);
+        return EXIT_NTKIT_IO;
+    }
+    f->have_arena = true;
+    return EXIT_NTKIT_OK;
+}
+
+void hive_file_close(hive_file *f)
+{
+    if (f->map)
+        munmap(f->map, f->size);
+    if (f->have_arena)
+        cli_arena_fini(&f->arena);
+    f->have_arena = false;
+    f->map = NULL;
+}
+
+int hive_exit_code(int status)
+{
+    switch (status) {
+    case NT_OK:
+    case NT_END: return EXIT_NTKIT_OK;
+    case NT_ERR_NOT_FOUND: return EXIT_NTKIT_NOT_FOUND;
+    case NT_ERR_INVALID: return EXIT_NTKIT_USAGE;
+    case NT_ERR_IO:
+    case NT_ERR_NOMEM: return EXIT_NTKIT_IO;
+    default: return EXIT_NTKIT_CORRUPT;
+    }
+}
+
+void hive_report(const hive_file *f)
+{
+    const nt_diag *d = nthive_diag(&f->hive);
+    const char *what = d->status == NT_ERR_UNSUPPORTED ? "unsupported hive"
+                       : d->status == NT_ERR_LIMIT     ? "limit reached in hive"
+                                                       : "corrupt hive";
+    if (d->status == NT_ERR_NOMEM) {
+        if (!f->have_arena || !cli_arena_report_exhausted(&f->arena, "ntkit"))
+            fprintf(stderr, "ntkit: %s: out of parser memory; rerun with a larger --heap\n", f->path);
+        return;
+    }
+    if (d->offset != NT_DIAG_NO_OFFSET)
+        fprintf(stderr, "ntkit: %s: %s at 0x%llx: %s\n", f->path, what, (unsigned long long)d->offset,
+                d->rule ? d->rule : nt_strerror(d->status));
+    else
+        fprintf(stderr, "ntkit: %s: %s: %s\n", f->path, what, d->rule ? d->rule : nt_strerror(d->status));
+}
+
+char *hive_name_dup(const nthive_name *n, size_t *len)
+{
+    size_t need = 0;
+    char *s;
+    nthive_name_to_utf8(n, NULL, 0, &need);
+    s = malloc(need + 1);
+    if (!s)
+        abort();
+    nthive_name_to_utf8(n, s, need + 1, len);
+    return s;
+}
+
+int hive_open_key(hive_file *f, const char *path, nthive_key *key, char **canon, size_t *canon_len)
+{
+    nthive_key cur, next;
+    size_t plen = path ? strlen(path) : 0, i = 0, clen = 0;
+    char *c = malloc(1);
+    int r = nthive_root(&f->hive, &cur);
+
+    if (!c)
+        abort();
+    c[0] = 0;
+    if (r) {
+        hive_report(f);
+        free(c);
+        return hive_exit_code(r);
+    }
+    /* Component by component, to spell the path as the hive does. */
+    while (i < plen) {
+        size_t start, nlen;
+        nthive_name n;
+        char *name;
+        if (path[i] == '\\' || path[i] == '/') {
+            i++;
+            continue;
+        }
+        start = i;
+        while (i < plen && path[i] != '\\' && path[i] != '/')
+            i++;
+        r = nthive_key_subkey(&cur, path + start, i - start, &next);
+        if (r == NT_ERR_NOT_FOUND || r == NT_ERR_INVALID) {
+            fprintf(stderr, "ntkit: %s: no key '%s'\n", f->path, path);
+            free(c);
+            return EXIT_NTKIT_NOT_FOUND;
+        }
+        if (r) {
+            hive_report(f);
+            free(c);
+            return hive_exit_code(r);
+        }
+        nthive_key_name(&next, &n);
+        name = hive_name_dup(&n, &nlen);
+        c = realloc(c, clen + nlen + 2);
+        if (!c)
+            abort();
+        if (clen)
+            c[clen++] = '\\';
+        memcpy(c + clen, name, nlen);
+        clen += nlen;
+        c[clen] = 0;
+        free(name);
+        cur = next;
+    }
+    *key = cur;
+    *canon = c;
+    *canon_len = clen;
+    return EXIT_NTKIT_OK;
+}
+
+/* Days since 1970-01-01 to a proleptic Gregorian date (era arithmetic:
+ * 400-year cycles of 146097 days, years starting in March). */
+static void civil(int64_t days, int64_t *y, unsigned *m, unsigned *d)
+{
+    int64_t z = days + 719468;
+    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    unsigned doe = (unsigned)(z - era * 146097);
+    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    unsigned mp = (5 * doy + 2) / 153;
+    *d = doy - (153 * mp + 2) / 5 + 1;
+    *m = mp < 10 ? mp + 3 : mp - 9;
+    *y = (int64_t)yoe + era * 400 + (*m <= 2);
+}
+
+void hive_format_time(uint64_t ft, char *buf, size_t cap)
+{
+    uint64_t secs = ft / 10000000u, frac = ft % 10000000u;
+    int64_t days = (int64_t)(secs / 86400) - 134774; /* 1601 -> 1970 */
+    unsigned sod = (unsigned)(secs % 86400), m, d;
+    int64_t y;
+    civil(days, &y, &m, &d);
+    snprintf(buf, cap, "%04lld-%02u-%02uT%02u:%02u:%02u.%07lluZ", (long long)y, m, d, sod / 3600,
+             sod / 60 % 60, sod % 60, (unsigned long long)frac);
+}
+
+void hive_json_string(FILE *out, const char *s, size_t len)
+{
+    putc('"', out);
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        switch (c) {
+        case '"': fputs("\\\"", out); break;
+        case '\\': fputs("\\\\", out); break;
+        case '\n': fputs("\\n", out); break;
+        case '\r': fputs("\\r", out); break;
+        case '\t': fputs("\\t", out); break;
+        default:
+            if (c < 0x20 || c == 0x7F)
+                fprintf(out, "\\u%04x", c);
+            else
+                putc(c, out);
+        }
+    }
+    putc('"', out);
+}
+
+const char *hive_type_name(uint32_t type)
+{
+    static const char *const names[] = {
+        "REG_NONE", "REG_SZ", "REG_EXPAND_SZ", "REG_BINARY", "REG_DWORD", "REG_DWORD_BIG_ENDIAN",
+        "REG_LINK", "REG_MULTI_SZ", "REG_RESOURCE_LIST", "REG_FULL_RESOURCE_DESCRIPTOR",
+        "REG_RESOURCE_REQUIREMENTS_LIST", "REG_QWORD",
+    };
+    return type < sizeof names / sizeof names[0] ? names[type] : NULL;
+}
+
+int hive_value_bytes(const nthive_value *v, uint8_t **data, size_t *len)
+{
+    nthive_data_iter it;
+    const uint8_t *piece;
+    size_t n, done = 0;
+    uint8_t *buf;
+    int r = nthive_value_segments(v, &it);
+
+    if (r)
+        return r;
+    if (it.remaining > (256u << 20))
+        return nt_diag_set(&v->hive->diag, NT_ERR_LIMIT, (uint64_t)v->offset + NTHIVE_BINS_START,
+                           "value data is larger than 256 MiB");
+    buf = malloc(it.remaining ? it.remaining : 1);
+    if (!buf)
+        abort();
+    while ((r = nthive_data_next(&it, &piece, &n)) == NT_OK) {
+        memcpy(buf + done, piece, n);
+        done += n;
+    }
+    if (r != NT_END) {
+        free(buf);
+        return r;
+    }
+    *data = buf;
+    *len = done;
+    return NT_OK;
+}
+
+int hive_walk(hive_file *f, const nthive_key *start, const char *start_path, size_t start_len,
+              uint32_t max_depth, hive_key_fn fn, void *ctx)
+{
+    nthive_walk w;
+    nthive_key key;
+    uint32_t depth;
+    size_t *lens, cap = start_len + 256;
+    char *path = malloc(cap);
+    int r, rc = EXIT_NTKIT_OK;
+
+    if (!max_depth)
+        max_depth = NTHIVE_WALK_DEFAULT_DEPTH;
+    lens = calloc((size_t)max_depth + 1, sizeof *lens);
+    if (!path || !lens)
+        abort();
+    r = nthive_walk_init(&w, start, max_depth, &f->arena.iface);
+    if (r) {
+        if (r == NT_ERR_NOMEM)
+            nt_diag_set(&f->hive.diag, NT_ERR_NOMEM, NT_DIAG_NO_OFFSET, "out of parser memory");
+        hive_report(f);
+        free(path);
+        free(lens);
+        return hive_exit_code(r);
+    }
+    while ((r = nthive_walk_next(&w, &key, &depth)) != NT_END) {
+        size_t len;
+        if (r) {
+            hive_report(f);
+            rc = EXIT_NTKIT_CORRUPT;
+            if (r == NT_ERR_INVALID || r == NT_ERR_NOMEM)
+                break;
+            continue;
+        }
+        if (depth == 0) {
+            memcpy(path, start_path, start_len);
+            len = start_len;
+        } else {
+            nthive_name n;
+            size_t nlen;
+            char *name;
+            nthive_key_name(&key, &n);
+            name = hive_name_dup(&n, &nlen);
+            len = lens[depth - 1];
+            if (len + nlen + 2 > cap) {
+                cap = 2 * (len + nlen + 2);
+                path = realloc(path, cap);
+                if (!path)
+                    abort();
+            }
+            if (len)
+                path[len++] = '\\';
+            memcpy(path + len, name, nlen);
+            len += nlen;
+            free(name);
+        }
+        path[len] = 0;
+        lens[depth] = len;
+        if (fn(f, &key, path, len, depth, ctx))
+            rc = EXIT_NTKIT_CORRUPT;
+    }
+    nthive_walk_free(&w);
+    free(path);
+    free(lens);
+    return rc;
+}

@@ -1,0 +1,82 @@
+/* Hive bins: "hbin" headers that cut the hive data into 4096-byte multiples.
+ * Every cell lies inside one bin; a bin is found by walking back from a
+ * cell in 4096-byte steps to the nearest header that claims it. */
+#include "internal.h"
+
+#define HBIN_OFFSET 4
+#define HBIN_SIZE 8
+
+/* Whether a well-formed bin header that fits in the data starts at `pos`;
+ * its size goes to *size. */
+static bool bin_header_ok(const nthive *h, uint32_t pos, uint32_t *size)
+{
+    const uint8_t *p;
+    uint32_t sz;
+
+    if (pos % 4096 != 0 || (uint64_t)pos + HBIN_HEADER > h->bins_size)
+        return false;
+    p = h->bins + pos;
+    if (nt_memcmp(p, "hbin", 4) != 0 || nt_le32(p + HBIN_OFFSET) != pos)
+        return false;
+    sz = nt_le32(p + HBIN_SIZE);
+    if (sz < 4096 || sz % 4096 != 0 || (uint64_t)pos + sz > h->bins_size)
+        return false;
+    *size = sz;
+    return true;
+}
+
+void hive_scan_bins(nthive *h, uint32_t avail)
+{
+    uint32_t pos = 0, size, declared = h->bins_size;
+
+    h->first_bad_bin = NTHIVE_NO_CELL;
+    /* One step per bin or per 4096 bytes: bounded by the data size. */
+    while ((uint64_t)pos + HBIN_HEADER <= h->bins_size) {
+        if (bin_header_ok(h, pos, &size)) {
+            if (size > h->max_bin)
+                h->max_bin = size;
+            pos += size;
+        } else {
+            if (h->bad_bins++ == 0)
+                h->first_bad_bin = pos;
+            pos += 4096;
+        }
+    }
+    /* A header that undercounts (yarp's EffectiveSizeHive): well-formed
+     * bins that continue the chain right after the declared end belong to
+     * the hive. Remnants of older bins further on are only ever read if a
+     * cell refers to them. */
+    if (pos == declared && declared < avail) {
+        h->bins_size = avail;
+        while ((uint64_t)pos + HBIN_HEADER <= avail && bin_header_ok(h, pos, &size)) {
+            if (size > h->max_bin)
+                h->max_bin = size;
+            pos += size;
+        }
+        h->bins_size = pos;
+    }
+    if (h->max_bin == 0)
+        h->max_bin = 4096;
+}
+
+int hive_find_bin(nthive *h, uint32_t off, uint32_t *start, uint32_t *size)
+{
+    uint32_t pos = off & ~4095u, steps = h->max_bin / 4096, sz;
+
+    if (h->bin_size && off >= h->bin_start && off - h->bin_start < h->bin_size) {
+        *start = h->bin_start;
+        *size = h->bin_size;
+        return NT_OK;
+    }
+    for (uint32_t i = 0; i < steps; i++) {
+        if (bin_header_ok(h, pos, &sz) && off - pos < sz) {
+            h->bin_start = *start = pos;
+            h->bin_size = *size = sz;
+            return NT_OK;
+        }
+        if (pos == 0)
+            break;
+        pos -= 4096;
+    }
+    return hive_fail(h, NT_ERR_CORRUPT, off, "cell is not inside a valid hive bin");
+}

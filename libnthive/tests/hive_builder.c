@@ -1,0 +1,222 @@
+#include "hive_builder.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define BASE 4096u
+
+static void w16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); }
+static void w32(uint8_t *p, uint32_t v) { w16(p, (uint16_t)v); w16(p + 2, (uint16_t)(v >> 16)); }
+static uint32_t r32(const uint8_t *p) { return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24; }
+
+static void ensure(hb *b, size_t need)
+{
+    if (need <= b->cap)
+        return;
+    size_t cap = b->cap * 2;
+    while (cap < need)
+        cap *= 2;
+    b->buf = realloc(b->buf, cap);
+    if (!b->buf)
+        abort();
+    memset(b->buf + b->cap, 0, cap - b->cap);
+    b->cap = cap;
+}
+
+static void open_bin(hb *b, uint32_t size)
+{
+    ensure(b, BASE + (size_t)b->used + size);
+    uint8_t *p = b->buf + BASE + b->used;
+    memcpy(p, "hbin", 4);
+    w32(p + 4, b->used);
+    w32(p + 8, size);
+    b->bin = b->used;
+    b->used += 32;
+}
+
+static uint32_t bin_end(const hb *b)
+{
+    return b->bin + r32(b->buf + BASE + b->bin + 8);
+}
+
+/* Fills the rest of the current bin with one free cell. */
+static void close_bin(hb *b)
+{
+    uint32_t end = bin_end(b);
+    if (end > b->used) {
+        w32(b->buf + BASE + b->used, end - b->used);
+        b->used = end;
+    }
+}
+
+void hb_init(hb *b, uint32_t minor)
+{
+    b->cap = 1 << 16;
+    b->buf = calloc(1, b->cap);
+    b->used = 0;
+    b->minor = minor;
+    open_bin(b, 4096);
+}
+
+void hb_free(hb *b)
+{
+    free(b->buf);
+    b->buf = NULL;
+}
+
+static uint32_t put_cell(hb *b, uint32_t len, int allocated)
+{
+    uint32_t total = (len + 4 + 7) & ~7u;
+    if (b->used + total > bin_end(b)) {
+        close_bin(b);
+        open_bin(b, (total + 32 + 4095) & ~4095u);
+    }
+    uint32_t off = b->used;
+    uint8_t *p = b->buf + BASE + off;
+    memset(p, 0, total);
+    w32(p, allocated ? (uint32_t)-(int32_t)total : total);
+    b->used += total;
+    return off;
+}
+
+uint32_t hb_cell(hb *b, const void *payload, uint32_t len)
+{
+    uint32_t off = put_cell(b, len, 1);
+    if (payload)
+        memcpy(b->buf + BASE + off + 4, payload, len);
+    return off;
+}
+
+uint32_t hb_free_cell(hb *b, uint32_t len)
+{
+    return put_cell(b, len, 0);
+}
+
+uint8_t *hb_payload(hb *b, uint32_t off)
+{
+    return b->buf + BASE + off + 4;
+}
+
+void hb_put32(hb *b, uint32_t cell, uint32_t field, uint32_t v) { w32(hb_payload(b, cell) + field, v); }
+void hb_put16(hb *b, uint32_t cell, uint32_t field, uint16_t v) { w16(hb_payload(b, cell) + field, v); }
+
+uint32_t hb_nk(hb *b, uint32_t parent, const void *name, uint16_t name_len, int latin1)
+{
+    uint32_t off = hb_cell(b, NULL, 76u + name_len);
+    uint8_t *p = hb_payload(b, off);
+    memcpy(p, "nk", 2);
+    w16(p + 2, (uint16_t)(latin1 ? 0x20 : 0) | (parent == HB_NONE ? 0x04 : 0));
+    w32(p + 4, 0x01d0000000000000ull & 0xffffffffu);
+    w32(p + 8, 0x01d00000u);            /* a plausible FILETIME (2014) */
+    w32(p + 16, parent == HB_NONE ? 0 : parent);
+    w32(p + 28, HB_NONE);
+    w32(p + 32, HB_NONE);
+    w32(p + 40, HB_NONE);
+    w32(p + 44, HB_NONE);
+    w32(p + 48, HB_NONE);
+    w16(p + 72, name_len);
+    memcpy(p + 76, name, name_len);
+    return off;
+}
+
+uint32_t hb_nk_ascii(hb *b, uint32_t parent, const char *name)
+{
+    return hb_nk(b, parent, name, (uint16_t)strlen(name), 1);
+}
+
+uint32_t hb_list(hb *b, const char *sig, const uint32_t *offs, uint16_t n)
+{
+    int wide = !strcmp(sig, "lf") || !strcmp(sig, "lh");
+    uint32_t es = wide ? 8 : 4;
+    uint32_t off = hb_cell(b, NULL, 4 + es * n);
+    uint8_t *p = hb_payload(b, off);
+    memcpy(p, sig, 2);
+    w16(p + 2, n);
+    for (uint16_t i = 0; i < n; i++)
+        w32(p + 4 + es * i, offs[i]);
+    return off;
+}
+
+void hb_set_subkeys(hb *b, uint32_t nk, uint32_t list, uint32_t count)
+{
+    hb_put32(b, nk, 20, count);
+    hb_put32(b, nk, 28, list);
+}
+
+uint32_t hb_vk_name(hb *b, const void *name, uint16_t name_len, int latin1, uint32_t type,
+                    const void *data, uint32_t len, int inline_ok)
+{
+    uint32_t data_off = HB_NONE, size = len;
+    if (inline_ok && len <= 4) {
+        size |= 0x80000000u;
+        data_off = 0;
+        if (len)
+            memcpy(&data_off, data, len); /* little-endian host assumed */
+    } else if (b->minor >= 4 && len > 16344) {
+        uint32_t nseg = (len + 16343) / 16344;
+        uint32_t *segs = calloc(nseg, 4);
+        for (uint32_t i = 0; i < nseg; i++) {
+            uint32_t n = len - i * 16344 < 16344 ? len - i * 16344 : 16344;
+            segs[i] = hb_cell(b, (const uint8_t *)data + (size_t)i * 16344, n);
+        }
+        uint32_t list = hb_cell(b, NULL, 4 * nseg);
+        for (uint32_t i = 0; i < nseg; i++)
+            hb_put32(b, list, 4 * i, segs[i]);
+        free(segs);
+        data_off = hb_cell(b, NULL, 8);
+        uint8_t *p = hb_payload(b, data_off);
+        memcpy(p, "db", 2);
+        w16(p + 2, (uint16_t)nseg);
+        w32(p + 4, list);
+    } else if (len > 0) {
+        data_off = hb_cell(b, data, len);
+    }
+    uint32_t off = hb_cell(b, NULL, 20u + name_len);
+    uint8_t *p = hb_payload(b, off);
+    memcpy(p, "vk", 2);
+    w16(p + 2, name_len);
+    w32(p + 4, size);
+    w32(p + 8, data_off);
+    w32(p + 12, type);
+    w16(p + 16, latin1 ? 1 : 0);
+    memcpy(p + 20, name, name_len);
+    return off;
+}
+
+uint32_t hb_vk(hb *b, const char *name, uint32_t type, const void *data, uint32_t len, int inline_ok)
+{
+    return hb_vk_name(b, name, (uint16_t)strlen(name), 1, type, data, len, inline_ok);
+}
+
+void hb_set_values(hb *b, uint32_t nk, const uint32_t *vks, uint32_t n)
+{
+    uint32_t list = hb_cell(b, vks, 4 * n);
+    hb_put32(b, nk, 36, n);
+    hb_put32(b, nk, 40, list);
+}
+
+uint8_t *hb_finish(hb *b, uint32_t root, size_t *size)
+{
+    close_bin(b);
+    uint8_t *p = b->buf;
+    memset(p, 0, BASE);
+    memcpy(p, "regf", 4);
+    w32(p + 4, 1);
+    w32(p + 8, 1);
+    w32(p + 20, 1);
+    w32(p + 24, b->minor);
+    w32(p + 32, 1);
+    w32(p + 36, root);
+    w32(p + 40, b->used);
+    w32(p + 44, 1);
+    uint32_t x = 0;
+    for (int i = 0; i < 127; i++)
+        x ^= r32(p + 4 * i);
+    if (x == 0xFFFFFFFFu)
+        x = 0xFFFFFFFEu;
+    if (x == 0)
+        x = 1;
+    w32(p + 508, x);
+    *size = BASE + (size_t)b->used;
+    return p;
+}

@@ -1,0 +1,50 @@
+/* A tiny in-memory hive writer for tests: cells are appended to 4096-byte
+ * bins (larger bins for larger cells), fields are patched afterwards, and
+ * hb_finish() writes the base block with a correct checksum. It is written
+ * from the format description, independently of the parser. */
+#ifndef HIVE_BUILDER_H
+#define HIVE_BUILDER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct hb {
+    uint8_t *buf;      /* whole file, base block first */
+    size_t cap;
+    uint32_t used;     /* bytes of hive-bins data written */
+    uint32_t bin;      /* start of the current bin */
+    uint32_t minor;
+} hb;
+
+#define HB_NONE 0xFFFFFFFFu
+
+void hb_init(hb *b, uint32_t minor);
+void hb_free(hb *b);
+/* Appends an allocated cell holding `len` payload bytes (may be NULL =
+ * zeros); returns its cell offset. */
+uint32_t hb_cell(hb *b, const void *payload, uint32_t len);
+/* Appends a free cell of `len` payload bytes. */
+uint32_t hb_free_cell(hb *b, uint32_t len);
+/* Pointer to the payload of the cell at `off`. */
+uint8_t *hb_payload(hb *b, uint32_t off);
+
+/* Key node with a name given as bytes: Latin-1 when `latin1`, else UTF-16LE
+ * bytes. Counts and lists are 0/none; link them with hb_link_*. */
+uint32_t hb_nk(hb *b, uint32_t parent, const void *name, uint16_t name_len, int latin1);
+uint32_t hb_nk_ascii(hb *b, uint32_t parent, const char *name);
+/* Subkey list with signature `sig` ("li", "lf", "lh", "ri"). */
+uint32_t hb_list(hb *b, const char *sig, const uint32_t *offs, uint16_t n);
+void hb_set_subkeys(hb *b, uint32_t nk, uint32_t list, uint32_t count);
+/* Value: name as ASCII (compressed), data stored inline (<= 4 bytes and
+ * `inline_ok`), in one cell, or as big data when minor >= 4 and len > 16344. */
+uint32_t hb_vk(hb *b, const char *name, uint32_t type, const void *data, uint32_t len, int inline_ok);
+uint32_t hb_vk_name(hb *b, const void *name, uint16_t name_len, int latin1, uint32_t type,
+                    const void *data, uint32_t len, int inline_ok);
+void hb_set_values(hb *b, uint32_t nk, const uint32_t *vks, uint32_t n);
+/* Writes the base block; returns the file and its size. */
+uint8_t *hb_finish(hb *b, uint32_t root, size_t *size);
+
+void hb_put32(hb *b, uint32_t cell, uint32_t field, uint32_t v);
+void hb_put16(hb *b, uint32_t cell, uint32_t field, uint16_t v);
+
+#endif
