@@ -572,6 +572,13 @@ static row *find_row(const char *w, size_t heap)
     return NULL;
 }
 
+static const char *only_workload; /* --workload: run and print just this one */
+
+static bool selected(const char *workload)
+{
+    return !only_workload || !strcmp(only_workload, workload);
+}
+
 static void run_all(const config *c)
 {
     result per_seed[NROWS][64];
@@ -580,9 +587,12 @@ static void run_all(const config *c)
             uint64_t seed = UINT64_C(0x9E3779B97F4A7C15) * (uint64_t)(s + 1);
             for (size_t i = 0; i < NROWS; i++) {
                 row *rw = &rows[i];
+                bool w2 = !strcmp(rw->workload, "W2");
+                if (!(selected(rw->workload) || (w2 && selected("W3"))))
+                    continue;
                 if (!strcmp(rw->workload, "W1"))
                     per_seed[i][s] = work_w1(kind, rw->heap, seed, c);
-                else if (!strcmp(rw->workload, "W2"))
+                else if (w2)
                     work_w2_w3(kind, rw->heap, seed, c, &per_seed[i][s],
                                &per_seed[find_row("W3", rw->heap) - rows][s]);
                 else if (!strcmp(rw->workload, "W4"))
@@ -646,6 +656,8 @@ static void json_dist(const char *key, dist d)
 static void print_json(double tpn)
 {
     for (size_t i = 0; i < NROWS; i++) {
+        if (!selected(rows[i].workload))
+            continue;
         for (int k = 0; k < A_COUNT; k++) {
             const result *r = &rows[i].res[k];
             printf("{\"allocator\":\"%s\",\"workload\":\"%s\",\"heap_bytes\":%zu,", alloc_names[k], rows[i].workload,
@@ -684,23 +696,25 @@ static const char *heap_name(size_t heap)
     return buf[i];
 }
 
-static void print_table(void)
+static void print_table(double tpn)
 {
     char b[16][32];
-    printf("| workload | heap | allocator | util@1st fail | meta bytes | ok n | ok p50 | ok mean | ok p99 | ok max "
-           "| fail n | fail p50 | fail mean | fail max | free p50 | free p99 |\n");
-    printf("|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n");
+    printf("| workload | heap | allocator | util@1st fail | meta bytes | ok n | ok p50 | ok p50 ns | ok mean | ok p99 "
+           "| ok max | fail n | fail p50 | fail p50 ns | fail mean | fail max | free p50 | free p99 |\n");
+    printf("|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n");
     for (size_t i = 0; i < NROWS; i++) {
+        if (!selected(rows[i].workload))
+            continue;
         for (int k = 0; k < A_COUNT; k++) {
             const result *r = &rows[i].res[k];
-            printf("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
+            printf("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
                    rows[i].workload, heap_name(rows[i].heap), alloc_names[k],
                    isnan(r->util) ? "n/a" : (snprintf(b[0], 32, "%.1f%%", 100 * r->util), b[0]),
                    rows[i].meta[k] < 0 ? "n/a" : fmt(b[1], (double)rows[i].meta[k], 0), fmt(b[2], r->ok.n, 0),
-                   fmt(b[3], r->ok.p50, 0), fmt(b[4], r->ok.mean, 0), fmt(b[5], r->ok.p99, 0),
-                   fmt(b[6], r->ok.max, 0), fmt(b[7], r->fail.n, 0), fmt(b[8], r->fail.p50, 0),
-                   fmt(b[9], r->fail.mean, 0), fmt(b[10], r->fail.max, 0), fmt(b[11], r->fr.p50, 0),
-                   fmt(b[12], r->fr.p99, 0));
+                   fmt(b[3], r->ok.p50, 0), fmt(b[13], r->ok.p50 / tpn, 0), fmt(b[4], r->ok.mean, 0),
+                   fmt(b[5], r->ok.p99, 0), fmt(b[6], r->ok.max, 0), fmt(b[7], r->fail.n, 0),
+                   fmt(b[8], r->fail.p50, 0), fmt(b[14], r->fail.p50 / tpn, 0), fmt(b[9], r->fail.mean, 0),
+                   fmt(b[10], r->fail.max, 0), fmt(b[11], r->fr.p50, 0), fmt(b[12], r->fr.p99, 0));
         }
     }
 }
@@ -745,7 +759,7 @@ static void print_targets(double tpn, bool quick)
 static void usage(FILE *out)
 {
     fprintf(out,
-            "usage: allocbench [--quick] [--json] [--seeds N]\n"
+            "usage: allocbench [--quick] [--json] [--seeds N] [--workload W]\n"
             "\n"
             "Compares ntkit's chunk allocator, its list allocator and glibc malloc through\n"
             "the nt_allocator vtable, on workloads W1-W4 and W6 (see bench/README-alloc.md).\n"
@@ -753,6 +767,7 @@ static void usage(FILE *out)
             "  --quick    reduced operation counts (about 10 s); what the quick-start runs\n"
             "  --json     one JSON object per allocator x workload x heap (medians across seeds)\n"
             "  --seeds N  number of PRNG seeds (default 5, 1-64)\n"
+            "  --workload W  run only workload W (W1, W2, W3, W4 or W6); no targets\n"
             "  --help     this text\n"
             "\n"
             "All times are TSC ticks per call, timer overhead included. Prints a markdown\n"
@@ -778,10 +793,11 @@ int main(int argc, char **argv)
     static const struct option opts[] = {{"quick", no_argument, 0, 'q'},
                                          {"json", no_argument, 0, 'j'},
                                          {"seeds", required_argument, 0, 's'},
+                                         {"workload", required_argument, 0, 'w'},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
     int o;
-    while ((o = getopt_long(argc, argv, "qjs:h", opts, NULL)) != -1) {
+    while ((o = getopt_long(argc, argv, "qjs:w:h", opts, NULL)) != -1) {
         switch (o) {
         case 'q': quick = true; break;
         case 'j': json = true; break;
@@ -789,6 +805,13 @@ int main(int argc, char **argv)
             c.seeds = atoi(optarg);
             if (c.seeds < 1 || c.seeds > 64) {
                 fprintf(stderr, "allocbench: --seeds must be 1-64\n");
+                return 2;
+            }
+            break;
+        case 'w':
+            only_workload = optarg;
+            if (!find_row(optarg, 16 * MiB) && !find_row(optarg, 1 * MiB)) {
+                fprintf(stderr, "allocbench: unknown workload '%s' (W1, W2, W3, W4, W6)\n", optarg);
                 return 2;
             }
             break;
@@ -850,7 +873,8 @@ int main(int argc, char **argv)
     printf("Times are TSC ticks per call. util@1st fail = live requested bytes / heap at the first failed "
            "allocation (n/a for malloc: virtual capacity). meta = bookkeeping bytes outside the heap. "
            "malloc's failures are virtual-capacity rejects and are not timed.\n\n");
-    print_table();
-    print_targets(tpn, quick);
+    print_table(tpn);
+    if (!only_workload)
+        print_targets(tpn, quick);
     return 0;
 }
