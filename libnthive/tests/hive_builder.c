@@ -1,3 +1,4 @@
+#define _POSIX_C_SOURCE 200809L
 #include "hive_builder.h"
 
 #include <stdlib.h>
@@ -219,4 +220,116 @@ uint8_t *hb_finish(hb *b, uint32_t root, size_t *size)
     w32(p + 508, x);
     *size = BASE + (size_t)b->used;
     return p;
+}
+
+#include "ntcore/allocator.h"
+
+static void *sys_alloc(void *ctx, size_t size, size_t align)
+{
+    void *p = NULL;
+    (void)ctx;
+    if (align < sizeof(void *))
+        align = sizeof(void *);
+    return posix_memalign(&p, align, size) ? NULL : p;
+}
+
+static void sys_free(void *ctx, void *p, size_t size, size_t align)
+{
+    (void)ctx, (void)size, (void)align;
+    free(p);
+}
+
+size_t hb_walk_everything(nthive *h, size_t *values, size_t *errors)
+{
+    nt_allocator a = {NULL, sys_alloc, sys_free, NULL};
+    nthive_walk w;
+    nthive_key root, k, again, found;
+    uint32_t depth;
+    size_t keys = 0, vals = 0, errs = 0;
+    int r;
+    char buf[600];
+
+    if (nthive_root(h, &root) != NT_OK) {
+        if (errors)
+            *errors = 1;
+        if (values)
+            *values = 0;
+        return 0;
+    }
+    if (nthive_walk_init(&w, &root, 0, &a) != NT_OK)
+        abort();
+    while ((r = nthive_walk_next(&w, &k, &depth)) != NT_END) {
+        nthive_value_iter vi;
+        nthive_value v;
+        nthive_name n;
+        const uint8_t *sd;
+        size_t len;
+        if (r) {
+            errs++;
+            continue;
+        }
+        keys++;
+        nthive_key_name(&k, &n);
+        nthive_name_to_utf8(&n, buf, sizeof buf, &len);
+        (void)nthive_name_hash(&n);
+        if (nthive_key_class(&k, &n) == NT_OK)
+            nthive_name_to_utf8(&n, buf, sizeof buf, &len);
+        (void)nthive_key_security(&k, &sd, &len);
+        (void)nthive_key_flags(&k), (void)nthive_key_last_written(&k);
+        /* A lookup of the key's own name from its parent must find a key
+         * of that name (perhaps a twin). */
+        if (depth > 0 && nthive_key_at(h, nthive_key_parent_offset(&k), &again) == NT_OK) {
+            nthive_key_name(&k, &n);
+            if (nthive_name_to_utf8(&n, buf, sizeof buf, &len) == NT_OK && len < sizeof buf)
+                (void)nthive_key_subkey(&again, buf, len, &found);
+        }
+        if (nthive_values(&k, &vi) != NT_OK) {
+            errs++;
+            continue;
+        }
+        while ((r = nthive_value_next(&vi, &v)) != NT_END) {
+            const uint8_t *d;
+            uint8_t *copy;
+            size_t dl, total = 0;
+            nthive_data_iter di;
+            if (r) {
+                errs++;
+                continue;
+            }
+            vals++;
+            nthive_value_name(&v, &n);
+            nthive_name_to_utf8(&n, buf, sizeof buf, &len);
+            if (nthive_value_data(&v, &d, &dl) == NT_OK) {
+                nthive_multi_sz ms;
+                const uint8_t *s;
+                size_t units;
+                uint32_t u32;
+                uint64_t u64;
+                nthive_string_to_utf8(d, dl, buf, sizeof buf, &len);
+                nthive_multi_sz_init(&ms, d, dl);
+                while (nthive_multi_sz_next(&ms, &s, &units) == NT_OK)
+                    ;
+                (void)nthive_decode_dword(d, dl, &u32);
+                (void)nthive_decode_qword(d, dl, &u64);
+            }
+            if (nthive_value_segments(&v, &di) == NT_OK) {
+                while (nthive_data_next(&di, &d, &dl) == NT_OK)
+                    total += dl;
+            } else {
+                errs++;
+            }
+            if (total < (64u << 20)) {
+                copy = malloc(total + 1);
+                (void)nthive_value_read(&v, copy, total, &dl);
+                free(copy);
+            }
+            (void)nthive_key_value(&k, buf, strlen(buf), &v);
+        }
+    }
+    nthive_walk_free(&w);
+    if (values)
+        *values = vals;
+    if (errors)
+        *errors = errs;
+    return keys;
 }

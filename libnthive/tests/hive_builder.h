@@ -48,3 +48,10 @@ void hb_put32(hb *b, uint32_t cell, uint32_t field, uint32_t v);
 void hb_put16(hb *b, uint32_t cell, uint32_t field, uint16_t v);
 
 #endif
+
+/* Test helper: opens nothing, just walks everything reachable from the root
+ * of an open hive (keys, names, classes, security, values, data through
+ * every accessor, lookups of each name) and returns the number of keys
+ * reached; `errors` (may be NULL) counts the errors met. Never fails. */
+#include "nthive.h"
+size_t hb_walk_everything(nthive *h, size_t *values, size_t *errors);
