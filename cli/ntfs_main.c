@@ -298,7 +298,14 @@ static int parse_opts(int argc, char **argv, opts *o, const char *sub)
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             o->help = true;
         } else if (!strcmp(a, "--offset") || !strcmp(a, "--heap")) {
-            if (i + 1 >= argc || cli_parse_size(argv[i + 1], &v)) {
+            char *end = NULL;
+            if (i + 1 < argc && a[2] == 'o') {
+                errno = 0;
+                v = (size_t)strtoull(argv[i + 1], &end, 0);
+                if (errno || end == argv[i + 1] || *end || argv[i + 1][0] == '-')
+                    end = NULL;
+            }
+            if (i + 1 >= argc || (a[2] == 'o' ? !end : cli_parse_size(argv[i + 1], &v) != 0)) {
                 fprintf(stderr, "ntkit ntfs %s: %s needs a size in bytes\n", sub, a);
                 return -1;
             }
