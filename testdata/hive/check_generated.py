@@ -24,6 +24,7 @@ CHECK is one of
              manifest, timestamps aside (the merge sets its own)
   get        `ntkit hive get HIVE KEY VALUE` prints the decoded value the
              manifest's bytes stand for (see expected_get below)
+  slash      a key whose name holds '/' is found by export KEY and get
 
 Exit status: 0 pass, 1 fail, 77 skip (tool missing, or ntkit without the
 hive command).
@@ -265,8 +266,30 @@ def check_get(gen_dir, hive, hive_path, ntkit):
         t.fail("\n".join(failures))
 
 
+def check_slash(gen_dir, hive, hive_path, ntkit):
+    """'/' is an ordinary character in key names (MIME types under
+    Classes\\MIME\\Database\\Content Type), not a path separator: the key
+    names\\application/x-slash must be reachable by export KEY and get."""
+    t.need_ntkit_hive(ntkit)
+    man = manifest(gen_dir, hive)
+    stored = "names\\application/x-slash"
+    want = [r for r in man if r["key"] == stored]
+    failures = []
+    rc, out, err = t.ntkit_export(ntkit, hive_path, "NAMES\\Application/X-Slash")
+    diff = t.first_difference(t.parse_jsonl(out, "export"), want, "ntkit", "manifest")
+    if rc != 0 or diff:
+        failures.append("export %r: exit %d %s %s" % (stored, rc, err.strip()[:200], diff or ""))
+    rc, out, err = t.run([ntkit, "hive", "get", hive_path, stored, "Extension"])
+    if rc != 0 or out.decode("utf-8", "replace").rstrip("\n") != ".slash":
+        failures.append("get %r Extension: exit %d, printed %r %s" % (stored, rc, out[:80], err.strip()[:200]))
+    if failures:
+        t.fail("\n".join(failures))
+    print("key names with '/' are found")
+
+
 CHECKS = {"hivex": check_hivex, "regfexport": check_regfexport, "export": check_export,
-          "subtree": check_subtree, "reg": check_reg, "get": check_get}
+          "subtree": check_subtree, "reg": check_reg, "get": check_get,
+          "slash": check_slash}
 
 
 def main(argv):

@@ -122,6 +122,7 @@ def features_hive():
         Key("back\\slash", tick()),
         Key("new\r\nline", tick()),
         Key("tab\tquote\"apos'", tick()),
+        Key("application/x-slash", tick(), values=[Value("Extension", 1, utf16z(".slash"))]),
         Key("K" * 255, tick()),
         Key("\u00e9" * 255, tick(), encoding="utf16"),
         Key("MiXeD CaSe", tick(), subkeys=[Key("Child", tick())]),
