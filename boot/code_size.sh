@@ -1,0 +1,58 @@
+#!/bin/sh
+# code_size.sh - code size of each ntkit library as a bootloader embeds it.
+#
+# Compiles every library source (libntcore/src, libnthive/src, libntfs/src)
+# and the UEFI application (boot/src) with the UEFI build's flags at -Os and
+# at -O2, and prints the summed .text (code) and .rdata (constant tables)
+# bytes per library as a Markdown table, then the size of a linked
+# BOOTX64.EFI at each level.
+#
+# Usage: boot/code_size.sh [SOURCE_DIR]    (default: the checkout this is in)
+# Needs clang, lld-link and llvm-size (Debian: clang lld llvm).
+set -eu
+
+src=${1:-$(cd "$(dirname "$0")/.." && pwd)}
+CC=${CC_EFI:-clang}
+LINK=${LINK_EFI:-lld-link}
+SIZE=${SIZE:-llvm-size}
+for t in "$CC" "$LINK" "$SIZE"; do
+    command -v "$t" >/dev/null 2>&1 || { echo "code_size.sh: $t not found" >&2; exit 77; }
+done
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT INT TERM
+
+CFLAGS="--target=x86_64-unknown-windows -ffreestanding -fno-builtin -nostdlib -mno-red-zone
+ -mno-stack-arg-probe -fno-stack-protector -fno-stack-check -std=c11 -g0 -w
+ -I$src/libntcore/include -I$src/libnthive/include -I$src/libntfs/include"
+
+# section_sum SECTION OBJ...: bytes of SECTION summed over the objects.
+section_sum() {
+    sec=$1
+    shift
+    "$SIZE" -A "$@" | awk -v s="$sec" '$1 == s { n += $2 } END { print n + 0 }'
+}
+
+printf '| part | .text -Os | .text -O2 | .rdata -Os | .rdata -O2 |\n'
+printf '|---|---:|---:|---:|---:|\n'
+for part in libntcore libnthive libntfs boot; do
+    for opt in Os O2; do
+        mkdir -p "$tmp/$opt/$part"
+        for f in "$src/$part/src/"*.c; do
+            # shellcheck disable=SC2086
+            "$CC" $CFLAGS -"$opt" -I"$src/$part/src" -c "$f" \
+                -o "$tmp/$opt/$part/$(basename "$f" .c).obj"
+        done
+    done
+    printf '| %s | %s | %s | %s | %s |\n' "$part" \
+        "$(section_sum .text "$tmp"/Os/"$part"/*.obj)" "$(section_sum .text "$tmp"/O2/"$part"/*.obj)" \
+        "$(section_sum .rdata "$tmp"/Os/"$part"/*.obj)" "$(section_sum .rdata "$tmp"/O2/"$part"/*.obj)"
+done
+
+for opt in Os O2; do
+    "$LINK" /nologo /subsystem:efi_application /entry:efi_main /nodefaultlib \
+        /out:"$tmp/BOOTX64-$opt.EFI" "$tmp/$opt"/*/*.obj
+    printf '\nBOOTX64.EFI at -%s: %s bytes (.text %s, .rdata %s)\n' "$opt" \
+        "$(wc -c < "$tmp/BOOTX64-$opt.EFI")" \
+        "$(section_sum .text "$tmp/BOOTX64-$opt.EFI")" "$(section_sum .rdata "$tmp/BOOTX64-$opt.EFI")"
+done
