@@ -226,37 +226,116 @@ static inline size_t chunks_for(const nt_chunk_heap *h, size_t size)
 #define LARGE_RUN 128
 #define MAX_RUN_WITHOUT_FREE_WORD 126
 
-/* Searches for n free chunks starting at a chunk index s with
- * (s & amask) == phase, next-fit from the hint and wrapping once. Returns the
- * start or SIZE_MAX; on failure *largest is an upper bound on the longest
- * free run (exact for small requests, which see every run). Each step moves
- * past one free run (small requests) or one run holding a free word (large
- * ones), so the cost is O(runs inspected + words skipped / 64). */
-static size_t find_run(const nt_chunk_heap *h, size_t n, size_t amask, size_t phase, size_t *largest)
+/* Bits i of a word at which n (1..64) set bits of f start and stay inside
+ * the word: log2(n) shift-and-AND steps. */
+static inline uint64_t run_starts(uint64_t f, size_t n)
 {
-    size_t best = 0;
+    uint64_t x = f;
+    size_t len = 1;
+    while (len < n) {
+        size_t step = len < n - len ? len : n - len;
+        x &= x >> step;
+        len += step;
+    }
+    return x;
+}
+
+/* Bits of level-0 word w whose chunk index i has (i & amask) == phase. */
+static inline uint64_t aligned_bits(size_t w, size_t amask, size_t phase)
+{
+    if (amask == 0)
+        return ALL_ONES;
+    size_t first = (phase - (w << 6)) & amask;
+    if (first >= 64)
+        return 0;
+    if (amask >= 63)
+        return UINT64_C(1) << first;
+    /* ALL_ONES / (2^A - 1) has a bit every A positions from bit 0 */
+    return (ALL_ONES / ((UINT64_C(1) << (amask + 1)) - 1)) << first;
+}
+
+/* Search for requests under LARGE_RUN chunks, a word at a time: runs inside
+ * a word are found with run_starts, runs across word boundaries by carrying
+ * the free top bits into the next word, and full words are skipped through
+ * the "full" tree. Next-fit from the hint, wrapping once. Returns the start
+ * or SIZE_MAX. Cost: O(words that are not full + full words / 64). */
+static size_t find_small(const nt_chunk_heap *h, size_t n, size_t amask, size_t phase)
+{
     size_t hint = h->hint < h->nchunks ? h->hint : 0;
-    bool large = n >= LARGE_RUN;
+
+    for (int pass = 0; pass < 2; pass++) {
+        size_t pos = pass ? 0 : hint;
+        size_t w = pos >> 6, carry = 0, cstart = 0;
+        uint64_t below = pass ? 0 : bit_run(0, (unsigned)(pos & 63)); /* before the hint */
+        while (w < h->n0) {
+            /* the second pass ends where the first began, once no run
+             * started before the hint is still open */
+            if (pass && (w << 6) >= hint && carry == 0)
+                break;
+            uint64_t u = l0_word(h, w) | below;
+            below = 0;
+            if (u == ALL_ONES) {
+                carry = 0;
+                w = next_open_word(h, FULL, w + 1);
+                continue;
+            }
+            if (u == 0) { /* a wholly free word extends (or starts) a run */
+                if (!carry)
+                    cstart = w << 6;
+                carry += 64;
+                size_t s = cstart + ((phase - cstart) & amask);
+                if (s + n <= cstart + carry)
+                    return s;
+                w++;
+                continue;
+            }
+            if (carry) { /* the run from earlier words ends in this one */
+                size_t len = carry + ctz64(u);
+                size_t s = cstart + ((phase - cstart) & amask);
+                if (s + n <= cstart + len)
+                    return s;
+                carry = 0;
+            }
+            if (n <= 64) {
+                uint64_t x = run_starts(~u, n) & aligned_bits(w, amask, phase);
+                if (x)
+                    return (w << 6) + ctz64(x);
+            }
+            unsigned top = clz64(u); /* free bits at the top run on into the next word */
+            if (top) {
+                carry = top;
+                cstart = (w << 6) + 64 - top;
+            }
+            w++;
+        }
+    }
+    return SIZE_MAX;
+}
+
+/* Search for requests of LARGE_RUN chunks or more: jump to the next wholly
+ * free word through the "busy" tree, back up to where its run starts, and
+ * measure the run. Next-fit from the hint, wrapping once. Returns the start
+ * or SIZE_MAX; on failure *largest is an upper bound on the longest free
+ * run. Cost: O(runs holding a free word + words skipped / 64). */
+static size_t find_large(const nt_chunk_heap *h, size_t n, size_t amask, size_t phase, size_t *largest)
+{
+    size_t best = MAX_RUN_WITHOUT_FREE_WORD; /* runs it does not look at */
+    size_t hint = h->hint < h->nchunks ? h->hint : 0;
 
     for (int pass = 0; pass < 2; pass++) {
         size_t pos = pass ? 0 : hint;
         size_t stop = pass ? hint : h->nchunks;
         while (pos < stop) {
-            size_t z;
-            if (large) {
-                /* next empty word at or after pos, then back up to where
-                 * its free run starts (not before pos: that part is done) */
-                size_t w = next_open_word(h, BUSY, (pos + 63) >> 6);
-                if (w >= h->n0)
-                    break;
-                z = w << 6;
-                if (w > 0 && z > pos) {
-                    uint64_t prev = l0_word(h, w - 1);
-                    size_t back = prev ? clz64(prev) : 64;
-                    z = (z - back > pos) ? z - back : pos;
-                }
-            } else {
-                z = next_free(h, pos);
+            /* next empty word at or after pos, then back up to where its
+             * free run starts (not before pos: that part is done) */
+            size_t w = next_open_word(h, BUSY, (pos + 63) >> 6);
+            if (w >= h->n0)
+                break;
+            size_t z = w << 6;
+            if (w > 0 && z > pos) {
+                uint64_t prev = l0_word(h, w - 1);
+                size_t back = prev ? clz64(prev) : 64;
+                z = (z - back > pos) ? z - back : pos;
             }
             if (z >= stop)
                 break;
@@ -273,8 +352,6 @@ static size_t find_run(const nt_chunk_heap *h, size_t n, size_t amask, size_t ph
             pos = e + 1; /* e is a used chunk (or the end) */
         }
     }
-    if (large && best < MAX_RUN_WITHOUT_FREE_WORD)
-        best = MAX_RUN_WITHOUT_FREE_WORD; /* runs it did not look at */
     *largest = best;
     return SIZE_MAX;
 }
@@ -385,11 +462,22 @@ void *nt_chunk_alloc(nt_chunk_heap *h, size_t size, size_t align)
         amask = (align >> h->shift) - 1;
         phase = ((size_t)(-(uintptr_t)h->base) & (align - 1)) >> h->shift;
     }
-    size_t largest;
-    size_t s = find_run(h, n, amask, phase, &largest);
-    if (s == SIZE_MAX) {
-        h->fail_from = largest + 1;
-        return 0;
+    size_t s;
+    if (n < LARGE_RUN) {
+        s = find_small(h, n, amask, phase);
+        if (s == SIZE_MAX) {
+            /* every run is shorter than n + amask: a longer one would
+             * hold an aligned start with n chunks after it */
+            h->fail_from = n + amask;
+            return 0;
+        }
+    } else {
+        size_t largest;
+        s = find_large(h, n, amask, phase, &largest);
+        if (s == SIZE_MAX) {
+            h->fail_from = largest + 1;
+            return 0;
+        }
     }
     set_range(h, s, n);
     h->used += n;
