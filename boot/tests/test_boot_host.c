@@ -160,8 +160,8 @@ static void check_random_reads(uint32_t block_size, uint32_t io_align, size_t bo
 {
     fake_disk d;
     blockio_volume v;
-    uint8_t *bounce = aligned_alloc(4096, bounce_size);
-    uint8_t *out = aligned_alloc(4096, (1u << 20) + 64);
+    uint8_t *bounce = aligned_alloc(4096, (bounce_size + 4095) / 4096 * 4096);
+    uint8_t *out = aligned_alloc(4096, (1u << 20) + 4096); /* a multiple of the alignment */
     unsigned seed = 12345;
 
     fake_disk_init(&d, block_size, io_align, (4u << 20) / block_size);
