@@ -743,7 +743,10 @@ static int scan_table(cli_image *img, part_list *pl, cli_table_kind *kind, char 
     unsigned char sec[512];
     *kind = CLI_TABLE_NONE;
     if (image_raw_read(img, 0, sec, sizeof sec) != 0) {
-        seterr(err, errlen, "%s: image is shorter than one sector", img->path);
+        if (img->gz && img->gz->broken)
+            seterr(err, errlen, "%s: corrupt or truncated gzip data", img->path);
+        else
+            seterr(err, errlen, "%s: image is shorter than one sector", img->path);
         return -1;
     }
     if (memcmp(sec + 3, "NTFS    ", 8) == 0)

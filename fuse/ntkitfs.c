@@ -136,6 +136,8 @@ static uint64_t rec_of_ino(fuse_ino_t ino)
         return NTFS_REC_ROOT;
     if (r == NTFS_REC_ROOT)
         return FUSE_ROOT_ID;
+    if (r == REC_MASK)
+        return NTFS_REC_MFT;
     return r;
 }
 static fuse_ino_t ino_of_rec(uint64_t rec)
@@ -144,8 +146,13 @@ static fuse_ino_t ino_of_rec(uint64_t rec)
         return FUSE_ROOT_ID;
     if (rec == FUSE_ROOT_ID)
         return NTFS_REC_ROOT;
+    if (rec == NTFS_REC_MFT)
+        return REC_MASK; /* node id and d_ino 0 mean "no entry" */
     return (fuse_ino_t)rec;
 }
+
+/* st_ino / d_ino: the MFT record number ($MFT's 0 would hide it). */
+static ino_t st_ino_of_rec(uint64_t rec) { return (ino_t)(rec == NTFS_REC_MFT ? REC_MASK : rec); }
 static bool is_stream_ino(fuse_ino_t ino) { return ((uint64_t)ino & STREAM_NODE_FLAG) != 0; }
 static uint16_t stream_id_of_ino(fuse_ino_t ino) { return (uint16_t)((uint64_t)ino >> STREAM_ID_SHIFT); }
 
@@ -187,7 +194,7 @@ static int fill_stat(fs_ctx *fs, ntfs_file *f, struct stat *st, ntfs_stat *nsp)
         *nsp = ns;
     memset(st, 0, sizeof *st);
     uint64_t rec = NTFS_REF_RECORD(ns.ref);
-    st->st_ino = (ino_t)rec;
+    st->st_ino = st_ino_of_rec(rec);
     /* hard links: $FILE_NAMEs that are not DOS-only */
     size_t cur = 0, links = 0;
     ntfs_name nm;
@@ -436,7 +443,7 @@ static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
         return;
     }
     uint64_t rec = NTFS_REF_RECORD(ref);
-    if (hidden_rec(fs, rec) || rec > REC_MASK) {
+    if (hidden_rec(fs, rec) || rec >= REC_MASK) {
         fuse_reply_err(req, ENOENT);
         return;
     }
@@ -708,7 +715,7 @@ static void op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
     static __thread ntfs_dirent ent;
     while (!err && (rc = ntfs_dir_next(it, &ent)) == NT_OK) {
         uint64_t r = NTFS_REF_RECORD(ent.ref);
-        if (hidden_rec(fs, r) || r > REC_MASK)
+        if (hidden_rec(fs, r) || r >= REC_MASK)
             continue;
         if (ent.name_len == 0 || memchr(ent.name, '/', ent.name_len))
             continue;
@@ -746,7 +753,7 @@ static void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, s
     for (size_t i = off < 0 ? 0 : (size_t)off; i < d->n; i++) {
         struct stat st;
         memset(&st, 0, sizeof st);
-        st.st_ino = (ino_t)d->v[i].rec;
+        st.st_ino = st_ino_of_rec(d->v[i].rec);
         st.st_mode = (mode_t)(d->v[i].type << 12);
         size_t need = fuse_add_direntry(req, buf + used, size - used, d->v[i].name, &st, (off_t)(i + 1));
         if (need > size - used)
@@ -1158,9 +1165,12 @@ int main(int argc, char **argv)
         goto out;
     }
     struct stat mst;
-    if (stat(cl.mountpoint, &mst) != 0 || !S_ISDIR(mst.st_mode)) {
-        fprintf(stderr, PROG ": mountpoint %s: %s\n", cl.mountpoint,
-                errno && !S_ISDIR(mst.st_mode) ? strerror(errno) : "not a directory");
+    if (stat(cl.mountpoint, &mst) != 0) {
+        fprintf(stderr, PROG ": mountpoint %s: %s\n", cl.mountpoint, strerror(errno));
+        goto out;
+    }
+    if (!S_ISDIR(mst.st_mode)) {
+        fprintf(stderr, PROG ": mountpoint %s: not a directory\n", cl.mountpoint);
         goto out;
     }
 
