@@ -221,10 +221,8 @@ static inline size_t chunks_for(const nt_chunk_heap *h, size_t size)
 }
 
 /* Requests of at least this many chunks must contain a whole free level-0
- * word, so they search through the "busy" tree; a run without a free word
- * is at most 2 x 63 chunks long. */
+ * word, so they search through the "busy" tree. */
 #define LARGE_RUN 128
-#define MAX_RUN_WITHOUT_FREE_WORD 126
 
 /* Bits i of a word at which n (1..64) set bits of f start and stay inside
  * the word: log2(n) shift-and-AND steps. */
@@ -312,27 +310,74 @@ static size_t find_small(const nt_chunk_heap *h, size_t n, size_t amask, size_t 
     return SIZE_MAX;
 }
 
-/* Search for requests of LARGE_RUN chunks or more: jump to the next wholly
- * free word through the "busy" tree, back up to where its run starts, and
- * measure the run. Next-fit from the hint, wrapping once. Returns the start
+/* First level-0 word >= w that starts m (>= 1) consecutive wholly free
+ * words, or n0: the small search again, one level up, over the "busy"
+ * tree's level-1 bits (a clear bit = an empty word), skipping level-1 words
+ * with no empty word through its level 2. */
+static size_t next_empty_words(const nt_chunk_heap *h, size_t m, size_t w)
+{
+    size_t k = w >> 6, carry = 0, cstart = 0;
+    uint64_t below = bit_run(0, (unsigned)(w & 63));
+
+    while (k < h->n1) {
+        uint64_t u = l1_word(h, BUSY, k) | below;
+        below = 0;
+        if (u == ALL_ONES) {
+            carry = 0;
+            k = next_open_l1(h, BUSY, k + 1);
+            continue;
+        }
+        if (u == 0) {
+            if (!carry)
+                cstart = k << 6;
+            carry += 64;
+            if (carry >= m)
+                return cstart;
+            k++;
+            continue;
+        }
+        if (carry) {
+            if (carry + ctz64(u) >= m)
+                return cstart;
+            carry = 0;
+        }
+        if (m <= 64) {
+            uint64_t x = run_starts(~u, m);
+            if (x)
+                return (k << 6) + ctz64(x);
+        }
+        unsigned top = clz64(u);
+        if (top) {
+            carry = top;
+            cstart = (k << 6) + 64 - top;
+        }
+        k++;
+    }
+    return h->n0;
+}
+
+/* Search for requests of LARGE_RUN chunks or more. A free run of n chunks
+ * holds at least m = (n - 63) / 64 wholly free words, so jump to the next
+ * m empty words through the "busy" tree, back up to where their run
+ * starts, and measure the run. Runs too short to hold m empty words are
+ * never visited. Next-fit from the hint, wrapping once. Returns the start
  * or SIZE_MAX; on failure *largest is an upper bound on the longest free
- * run. Cost: O(runs holding a free word + words skipped / 64). */
+ * run. */
 static size_t find_large(const nt_chunk_heap *h, size_t n, size_t amask, size_t phase, size_t *largest)
 {
-    size_t best = MAX_RUN_WITHOUT_FREE_WORD; /* runs it does not look at */
+    size_t m = (n - 63) / 64;
+    size_t best = 64 * m + 62; /* the longest run with fewer than m empty words */
     size_t hint = h->hint < h->nchunks ? h->hint : 0;
 
     for (int pass = 0; pass < 2; pass++) {
         size_t pos = pass ? 0 : hint;
         size_t stop = pass ? hint : h->nchunks;
         while (pos < stop) {
-            /* next empty word at or after pos, then back up to where its
-             * free run starts (not before pos: that part is done) */
-            size_t w = next_open_word(h, BUSY, (pos + 63) >> 6);
+            size_t w = next_empty_words(h, m, (pos + 63) >> 6);
             if (w >= h->n0)
                 break;
             size_t z = w << 6;
-            if (w > 0 && z > pos) {
+            if (w > 0 && z > pos) { /* back up to where the run starts */
                 uint64_t prev = l0_word(h, w - 1);
                 size_t back = prev ? clz64(prev) : 64;
                 z = (z - back > pos) ? z - back : pos;
@@ -472,7 +517,7 @@ void *nt_chunk_alloc(nt_chunk_heap *h, size_t size, size_t align)
             return 0;
         }
     } else {
-        size_t largest;
+        size_t largest = 0;
         s = find_large(h, n, amask, phase, &largest);
         if (s == SIZE_MAX) {
             h->fail_from = largest + 1;
