@@ -31,7 +31,7 @@ for lib in libntcore libnthive libntfs; do
     for d in "$src"/lib*/include "$src/$lib/src"; do incs+=("-I$d"); done
     objs=()
     for f in "${files[@]}"; do
-        o="$work/$lib-$(basename "$f" .c).o"
+        mkdir -p "$work/$lib"; o="$work/$lib/$(basename "$f" .c).o"
         "$cc" -std=c11 -O2 -ffreestanding -fno-builtin -nostdlib -fno-stack-protector \
               -Wall -Wextra -Werror "${incs[@]}" -c "$f" -o "$o"
         objs+=("$o")
@@ -41,7 +41,7 @@ for lib in libntcore libnthive libntfs; do
     # links) defines for another are not needs of the library: link the
     # objects into one relocatable object and list what is still undefined.
     core=()
-    [ "$lib" = libntcore ] || core=("$work"/libntcore-*.o)
+    [ "$lib" = libntcore ] || core=("$work"/libntcore/*.o)
     ld -r -o "$work/$lib-all.o" "${objs[@]}" "${core[@]}"
     undef=$(nm -u "$work/$lib-all.o" | awk '{print $NF}' | sort -u)
     for sym in $undef; do
