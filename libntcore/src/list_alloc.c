@@ -23,6 +23,17 @@ static inline size_t max_holes(const nt_listheap *h)
     return (h->end - h->start) / UNIT + 1;
 }
 
+/* Is c a plausible hole above `floor` (the end of the previous hole)? Checks
+ * the address before reading the record, so a chain damaged by a stray
+ * write in the caller's code is never followed out of the heap, and the
+ * strictly increasing addresses rule out cycles. */
+static inline bool hole_ok(const nt_listheap *h, const hole *c, uintptr_t floor)
+{
+    uintptr_t a = (uintptr_t)c;
+    return a >= floor && a >= h->start && a < h->end && !(a & (UNIT - 1)) && c->size >= UNIT &&
+           !(c->size & (UNIT - 1)) && c->size <= h->end - a;
+}
+
 /* Bytes a request really takes, or 0 on overflow. */
 static inline size_t round_size(size_t size)
 {
@@ -72,9 +83,13 @@ void *nt_listheap_alloc(nt_listheap *h, size_t size, size_t align)
         align = UNIT;
 
     hole **link = &h->first;
+    uintptr_t floor = 0;
     size_t guard = max_holes(h);
     for (hole *c = h->first; c && guard; link = &c->next, c = c->next, guard--) {
+        if (!hole_ok(h, c, floor))
+            return 0; /* damaged chain: see nt_listheap_check */
         uintptr_t a = (uintptr_t)c, hend = a + c->size;
+        floor = hend + 1; /* holes are never adjacent */
         uintptr_t s = (a + align - 1) & ~(uintptr_t)(align - 1);
         /* s - a is a multiple of UNIT, so front padding can hold a hole */
         if (s < a || s >= hend || hend - s < need)
@@ -111,7 +126,13 @@ static bool locate(nt_listheap *h, uintptr_t p, size_t need, hole **prev, hole *
 
     if (need == 0 || p < h->start || p >= h->end || (p & (UNIT - 1)) || need > h->end - p)
         goto bad;
-    while (c && (uintptr_t)c < p && guard--) {
+    uintptr_t floor = 0;
+    while (c && guard--) {
+        if (!hole_ok(h, c, floor))
+            goto bad; /* damaged chain */
+        if ((uintptr_t)c >= p)
+            break;
+        floor = (uintptr_t)c + c->size + 1;
         pv = c;
         c = c->next;
     }
@@ -236,9 +257,12 @@ nt_allocator nt_listheap_allocator(nt_listheap *h)
 void nt_listheap_get_stats(const nt_listheap *h, nt_listheap_stats *out)
 {
     size_t largest = 0, guard = max_holes(h);
-    for (const hole *c = h->first; c && guard; c = c->next, guard--)
+    uintptr_t floor = 0;
+    for (const hole *c = h->first; c && guard && hole_ok(h, c, floor); c = c->next, guard--) {
         if (c->size > largest)
             largest = c->size;
+        floor = (uintptr_t)c + c->size + 1;
+    }
     out->capacity = h->end - h->start;
     out->used = h->used;
     out->peak = h->peak;

@@ -473,6 +473,59 @@ static void debug_build_detects_double_free(void **state)
 #endif
 }
 
+/* ---- a bitmap overwritten by a stray write ---- */
+
+/* The bitmap is the caller's memory: if something scribbles over it, the
+ * allocator must still stay inside the heap and the bitmap, terminate, and
+ * nt_chunk_check must say so. (ASan/UBSan builds check the "inside".) */
+static void overwritten_bitmap_is_detected_and_survived(void **state)
+{
+    (void)state;
+    for (uint64_t seed = 1; seed <= 30; seed++) {
+        nt_chunk_heap h;
+        arena a;
+        uint64_t rng = seed;
+        size_t bytes = 64 * 1024 + 16 * (size_t)(seed % 7);
+        unsigned char *base = heap_new(&h, &a, bytes, 16, 16);
+        for (size_t i = 0; i < a.map_bytes / 8; i++)
+            a.map[i] = rng_next(&rng) & rng_next(&rng); /* about a quarter of the bits set */
+        if (seed % 3 == 0)
+            h.used = h.nchunks + 5; /* counters garbled too */
+        assert_int_equal(nt_chunk_check(&h), NT_ERR_CORRUPT);
+        void *kept[64] = {0};
+        size_t sizes[64] = {0};
+        for (int op = 0; op < 400; op++) {
+            size_t i = (size_t)(rng_next(&rng) % 64);
+            if (kept[i]) {
+                if (rng_next(&rng) & 1) {
+                    nt_chunk_free(&h, kept[i], sizes[i], 16);
+                    kept[i] = NULL;
+                } else {
+                    size_t ns = 1 + (size_t)(rng_next(&rng) % 3000);
+                    void *q = nt_chunk_realloc(&h, kept[i], sizes[i], ns, 16);
+                    if (q) {
+                        kept[i] = q;
+                        sizes[i] = ns;
+                    }
+                }
+            } else {
+                size_t size = 1 + (size_t)(rng_next(&rng) % 3000), align = (size_t)1 << (rng_next(&rng) % 13);
+                unsigned char *p = nt_chunk_alloc(&h, size, align);
+                if (p) {
+                    assert_true(p >= base && p + size <= base + bytes);
+                    assert_int_equal((uintptr_t)p % align, 0);
+                    kept[i] = p;
+                    sizes[i] = size;
+                }
+            }
+        }
+        nt_chunk_stats st;
+        nt_chunk_get_stats(&h, &st); /* terminates, stays in bounds */
+        assert_true(st.largest_free_run <= h.nchunks);
+        arena_free(&a);
+    }
+}
+
 /* ---- randomised run against a shadow model ---- */
 
 typedef struct live {
@@ -685,6 +738,7 @@ int main(void)
         cmocka_unit_test(rejects_without_scanning),
         cmocka_unit_test(foreign_pointers_are_rejected),
         cmocka_unit_test(debug_build_detects_double_free),
+        cmocka_unit_test(overwritten_bitmap_is_detected_and_survived),
         cmocka_unit_test(randomised_against_shadow_model),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

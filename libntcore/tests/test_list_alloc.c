@@ -241,6 +241,41 @@ static void misuse_is_rejected(void **state)
     free(mem);
 }
 
+/* A buffer overrun in the caller's code can damage the hole records that
+ * live in the heap: the allocator must notice instead of following them. */
+static void damaged_chain_is_never_followed(void **state)
+{
+    (void)state;
+    static const uintptr_t bad_links[] = {8, 0x1000, UINTPTR_MAX - 15};
+    for (int variant = 0; variant < 6; variant++) {
+        void *mem;
+        unsigned char *base = region_new(4096, 0, &mem);
+        nt_listheap h;
+        assert_int_equal(nt_listheap_init(&h, base, 4096), NT_OK);
+        unsigned char *p = nt_listheap_alloc(&h, 64, 16);
+        unsigned char *q = nt_listheap_alloc(&h, 64, 16);
+        nt_listheap_free(&h, p, 64, 16); /* holes: [0, 64) and [128, 4096) */
+        size_t *rec = (size_t *)(void *)base; /* the first hole's {size, next} */
+        switch (variant) {
+        case 0: case 1: case 2: /* next points outside the heap */
+            rec[1] = (size_t)bad_links[variant];
+            break;
+        case 3: rec[0] = 1 << 20; break;          /* size runs past the end */
+        case 4: rec[0] = 24; break;               /* size off the grid */
+        default: rec[1] = (size_t)(uintptr_t)base; /* a cycle back to itself */
+        }
+        assert_int_equal(nt_listheap_check(&h), NT_ERR_CORRUPT);
+        /* allocations that need to walk past the damaged hole fail */
+        assert_null(nt_listheap_alloc(&h, 1024, 16));
+        nt_listheap_free(&h, q, 64, 16); /* rejected: its neighbours cannot be trusted */
+        nt_listheap_stats st;
+        nt_listheap_get_stats(&h, &st);
+        assert_true(st.bad_frees >= 1);
+        assert_true(st.largest_hole <= 4096);
+        free(mem);
+    }
+}
+
 /* ---- randomised run against a shadow model (unit granularity) ---- */
 
 typedef struct live {
@@ -409,6 +444,7 @@ int main(void)
         cmocka_unit_test(alignments_up_to_4k),
         cmocka_unit_test(realloc_every_path),
         cmocka_unit_test(misuse_is_rejected),
+        cmocka_unit_test(damaged_chain_is_never_followed),
         cmocka_unit_test(randomised_against_shadow_model),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

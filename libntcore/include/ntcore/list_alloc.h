@@ -17,7 +17,12 @@
  * Misuse is detected in every build, cheaply, because free walks the chain
  * anyway: a pointer outside the heap or off the unit grid, or a block that
  * overlaps a hole (double free, wrong size) is not freed and counts in
- * `bad_frees`. Not thread-safe. */
+ * `bad_frees`. The hole records live in the heap, so a buffer overrun in the
+ * caller's code can damage them: every hole is checked (inside the heap,
+ * on the grid, sane size, above the previous one) before it is followed, so
+ * a damaged chain makes alloc return NULL and free reject the block instead
+ * of reading or writing outside the heap; nt_listheap_check reports it.
+ * Not thread-safe. */
 #ifndef NTCORE_LIST_ALLOC_H
 #define NTCORE_LIST_ALLOC_H
 
