@@ -1,0 +1,487 @@
+/* libntfs on a real image (colinfinck-testfs1 from the shared test data,
+ * made by mkntfs + ntfs-3g, facts from its SOURCES.md entry): mount, lookup,
+ * listing order, stream reads; then damage (truncation, byte flips in MFT
+ * records, index blocks and run lists, index loops) and allocation failure
+ * at every allocation point: data or an error, never a crash, a hang, a
+ * leak or an unusable object. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "ntfs.h"
+#include "ntcore/endian.h"
+#include "ntcore/utf16.h"
+#include "test_support.h"
+
+typedef struct mem_image {
+    const uint8_t *data;
+    size_t size;
+} mem_image;
+
+static uint8_t *g_image;
+static size_t g_size;
+
+static int mem_read(void *ctx, uint64_t off, void *buf, size_t len)
+{
+    mem_image *m = ctx;
+    if (off > m->size || len > m->size - off)
+        return -1;
+    memcpy(buf, m->data + off, len);
+    return 0;
+}
+
+static int setup(void **state)
+{
+    const char *dir = test_shared_dir();
+    char path[4096];
+    (void)state;
+    if (!dir)
+        return 0;
+    snprintf(path, sizeof path, "%s/ntfs/colinfinck-testfs1.gz", dir);
+    g_image = test_read_file(path, &g_size);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    free(g_image);
+    return 0;
+}
+
+static void need_image(void)
+{
+    if (!g_image)
+        skip();
+}
+
+static int mount(mem_image *m, test_allocator *ta, ntfs_volume **v)
+{
+    ntfs_config cfg;
+    memset(&cfg, 0, sizeof cfg);
+    cfg.ctx = m;
+    cfg.read = mem_read;
+    cfg.allocator = ta->iface;
+    cfg.volume_size = m->size;
+    cfg.mft_cache_records = 8;
+    cfg.index_cache_blocks = 4;
+    return ntfs_mount(&cfg, v, NULL);
+}
+
+/* Walks the tree (explicit stack, bounded), reads every $DATA stream, stats,
+ * names, reparse points and security. With `retry`, an operation that fails
+ * with NT_ERR_NOMEM is repeated once with allocation failures switched off
+ * and must then give the same result as a clean run would. Returns the
+ * number of entries seen, or -1 on an unexpected status. */
+static long walk(ntfs_volume *v, test_allocator *ta, bool retry, bool deep)
+{
+    uint64_t stack[64];
+    size_t n = 0;
+    long seen = 0;
+    static uint8_t buf[65536];
+    stack[n++] = NTFS_REC_ROOT;
+    while (n) {
+        uint64_t ref = stack[--n];
+        ntfs_file *dir = NULL;
+        ntfs_dir *it = NULL;
+        ntfs_dirent de;
+        int rc;
+        rc = ntfs_open_ref(v, ref, &dir);
+        if (rc == NT_ERR_NOMEM && retry) {
+            ta->fail_at = -1;
+            rc = ntfs_open_ref(v, ref, &dir);
+        }
+        if (rc)
+            continue;
+        rc = ntfs_dir_open(dir, &it);
+        if (rc == NT_ERR_NOMEM && retry) {
+            ta->fail_at = -1;
+            rc = ntfs_dir_open(dir, &it);
+        }
+        if (rc) {
+            ntfs_close(dir);
+            continue;
+        }
+        for (int guard = 0; guard < 5000; guard++) {
+            ntfs_file *f = NULL;
+            ntfs_stream *s = NULL;
+            ntfs_stat st;
+            size_t cur = 0, got;
+            ntfs_attr_info ai;
+            ntfs_name nm;
+            rc = ntfs_dir_next(it, &de);
+            if (rc == NT_ERR_NOMEM && retry) {
+                ta->fail_at = -1;
+                rc = ntfs_dir_next(it, &de);
+            }
+            if (rc != NT_OK)
+                break;
+            seen++;
+            if (ntfs_open_ref(v, de.ref, &f) != NT_OK)
+                continue;
+            if (ntfs_file_stat(f, &st) == NT_OK && st.is_dir && !st.reparse_tag && n < 64 &&
+                NTFS_REF_RECORD(de.ref) != NTFS_REF_RECORD(ref) && NTFS_REF_RECORD(de.ref) >= 16 &&
+                (deep || strcmp(de.name, "many_subdirs") != 0))
+                stack[n++] = de.ref;
+            while (ntfs_file_next_name(f, &cur, &nm) == NT_OK)
+                ;
+            cur = 0;
+            while (ntfs_file_next_attr(f, &cur, &ai) == NT_OK) {
+                if (ai.type != NTFS_AT_DATA || ai.lowest_vcn != 0)
+                    continue;
+                if (ntfs_stream_open(f, NTFS_AT_DATA, ai.name, &s) != NT_OK)
+                    continue;
+                for (uint64_t off = 0; off < ntfs_stream_size(s) && off < (4u << 20); off += got)
+                    if (ntfs_stream_read(s, off, buf, sizeof buf, &got) != NT_OK || got == 0)
+                        break;
+                ntfs_stream_close(s);
+            }
+            if (st.reparse_tag) {
+                static ntfs_reparse rp;
+                ntfs_readlink(f, &rp);
+            }
+            {
+                size_t len;
+                char sid[128];
+                if (ntfs_file_security(f, buf, sizeof buf, &len) == NT_OK)
+                    ntfs_sd_owner_string(buf, len, sid, sizeof sid);
+            }
+            ntfs_close(f);
+        }
+        ntfs_dir_close(it);
+        ntfs_close(dir);
+    }
+    return seen;
+}
+
+static void facts_from_sources(void **state)
+{
+    test_allocator ta;
+    mem_image m;
+    ntfs_volume *v;
+    ntfs_volume_info vi;
+    ntfs_file *f;
+    ntfs_stream *s;
+    ntfs_stat st;
+    uint8_t buf[16];
+    size_t got;
+    (void)state;
+    need_image();
+    m.data = g_image;
+    m.size = g_size;
+    test_allocator_init(&ta);
+    assert_int_equal(mount(&m, &ta, &v), NT_OK);
+    assert_int_equal(ntfs_volume_get_info(v, true, &vi), NT_OK);
+    assert_string_equal(vi.label, "mylabel");
+    assert_int_equal(vi.cluster_size, 512);
+    assert_int_equal(vi.major, 3);
+    assert_int_equal(vi.minor, 1);
+    /* resident file, looked up in another case and with backslashes */
+    assert_int_equal(ntfs_open_path(v, "\\FILE-with-12345", &f), NT_OK);
+    assert_int_equal(ntfs_stream_open(f, NTFS_AT_DATA, NULL, &s), NT_OK);
+    assert_int_equal(ntfs_stream_read(s, 0, buf, sizeof buf, &got), NT_OK);
+    assert_int_equal(got, 5);
+    assert_memory_equal(buf, "12345", 5);
+    assert_int_equal(ntfs_stream_read(s, 5, buf, sizeof buf, &got), NT_OK);
+    assert_int_equal(got, 0);
+    ntfs_stream_close(s);
+    ntfs_close(f);
+    /* sparse-file: 5 bytes, a hole to 500000, 5 bytes */
+    assert_int_equal(ntfs_open_path(v, "/sparse-file", &f), NT_OK);
+    assert_int_equal(ntfs_file_stat(f, &st), NT_OK);
+    assert_int_equal(st.size, 500005);
+    assert_true(st.file_attributes & NTFS_FA_SPARSE);
+    assert_int_equal(ntfs_stream_open(f, NTFS_AT_DATA, "", &s), NT_OK);
+    assert_int_equal(ntfs_stream_read(s, 250000, buf, sizeof buf, &got), NT_OK);
+    assert_int_equal(got, sizeof buf);
+    for (size_t i = 0; i < sizeof buf; i++)
+        assert_int_equal(buf[i], 0);
+    assert_int_equal(ntfs_stream_read(s, 499998, buf, sizeof buf, &got), NT_OK);
+    assert_int_equal(got, 7);
+    ntfs_stream_close(s);
+    ntfs_close(f);
+    /* empty-file: mtime 2021-01-01 13:37 (CET) = 12:37 UTC */
+    assert_int_equal(ntfs_open_path(v, "empty-file", &f), NT_OK);
+    assert_int_equal(ntfs_file_stat(f, &st), NT_OK);
+    assert_int_equal(st.size, 0);
+    assert_true(st.mtime / 10000000u - 11644473600ull == 1609504620ull);
+    ntfs_close(f);
+    assert_int_equal(ntfs_open_path(v, "/no-such", &f), NT_ERR_NOT_FOUND);
+    assert_int_equal(ntfs_open_path(v, "/empty-file/x", &f), NT_ERR_NOT_FOUND);
+    assert_int_equal(ntfs_open_path(v, "/many_subdirs/../many_subdirs/./77", &f), NT_OK);
+    ntfs_close(f);
+    ntfs_unmount(v);
+    assert_int_equal(ta.live_blocks, 0);
+    assert_int_equal(ta.bad_frees, 0);
+    test_allocator_destroy(&ta);
+}
+
+/* many_subdirs/1..512 come back once each, in $UpCase collation order. */
+static void listing_in_collation_order(void **state)
+{
+    test_allocator ta;
+    mem_image m = {g_image, g_size};
+    ntfs_volume *v;
+    ntfs_file *d;
+    ntfs_dir *it;
+    ntfs_dirent de;
+    char prev[NTFS_NAME_MAX + 1] = "";
+    unsigned char seen[513] = {0};
+    int n = 0, rc;
+    (void)state;
+    need_image();
+    test_allocator_init(&ta);
+    assert_int_equal(mount(&m, &ta, &v), NT_OK);
+    assert_int_equal(ntfs_open_path(v, "/MANY_SUBDIRS", &d), NT_OK);
+    assert_int_equal(ntfs_dir_open(d, &it), NT_OK);
+    while ((rc = ntfs_dir_next(it, &de)) == NT_OK) {
+        int num = atoi(de.name);
+        assert_true(num >= 1 && num <= 512);
+        assert_false(seen[num]);
+        seen[num] = 1;
+        assert_true(de.is_dir);
+        assert_true(strcmp(prev, de.name) < 0); /* digits: byte order = collation */
+        strcpy(prev, de.name);
+        n++;
+    }
+    assert_int_equal(rc, NT_END);
+    assert_int_equal(n, 512);
+    assert_int_equal(ntfs_dir_next(it, &de), NT_END);
+    ntfs_dir_close(it);
+    {
+        uint64_t ref;
+        assert_int_equal(ntfs_dir_lookup(d, "300", 3, &ref), NT_OK);
+        assert_int_equal(ntfs_dir_lookup(d, "513", 3, &ref), NT_ERR_NOT_FOUND);
+    }
+    ntfs_close(d);
+    ntfs_unmount(v);
+    assert_int_equal(ta.live_blocks, 0);
+    test_allocator_destroy(&ta);
+}
+
+/* Every allocation of a mount + walk fails in turn: the call reports
+ * NT_ERR_NOMEM, nothing leaks, and the same handle works once memory is
+ * back. */
+static void nomem_at_every_allocation(void **state)
+{
+    mem_image m = {g_image, g_size};
+    test_allocator ta;
+    ntfs_volume *v;
+    size_t total;
+    long clean;
+    (void)state;
+    need_image();
+    test_allocator_init(&ta);
+    assert_int_equal(mount(&m, &ta, &v), NT_OK);
+    clean = walk(v, &ta, false, false);
+    ntfs_unmount(v);
+    total = ta.total_allocs;
+    assert_int_equal(ta.live_blocks, 0);
+    test_allocator_destroy(&ta);
+    assert_true(clean > 5);
+    for (size_t i = 0; i < total; i++) {
+        int rc;
+        test_allocator_init(&ta);
+        ta.fail_at = (long)i;
+        rc = mount(&m, &ta, &v);
+        if (rc == NT_OK) {
+            long got = walk(v, &ta, true, false);
+            assert_int_equal(got, clean); /* every failure was retried */
+            ntfs_unmount(v);
+        } else {
+            assert_int_equal(rc, NT_ERR_NOMEM);
+        }
+        assert_int_equal(ta.live_blocks, 0);
+        assert_int_equal(ta.bad_frees, 0);
+        test_allocator_destroy(&ta);
+    }
+}
+
+static uint32_t rng(uint32_t *s)
+{
+    *s ^= *s << 13;
+    *s ^= *s >> 17;
+    *s ^= *s << 5;
+    return *s;
+}
+
+/* Offsets of structures worth damaging: MFT records and INDX blocks. */
+static size_t find_sigs(const uint8_t *img, size_t size, const char *sig, size_t *out, size_t max)
+{
+    size_t n = 0;
+    for (size_t off = 0; off + 512 <= size && n < max; off += 512)
+        if (!memcmp(img + off, sig, 4))
+            out[n++] = off;
+    return n;
+}
+
+static void damaged_images(void **state)
+{
+    static size_t recs[4096], indx[256];
+    size_t nrec, nindx;
+    uint32_t seed = 0x5eed1234;
+    uint8_t *img;
+    (void)state;
+    need_image();
+    nrec = find_sigs(g_image, g_size, "FILE", recs, 4096);
+    nindx = find_sigs(g_image, g_size, "INDX", indx, 256);
+    assert_true(nrec > 60 && nindx > 0);
+    img = malloc(g_size);
+    assert_non_null(img);
+    for (int iter = 0; iter < 400; iter++) {
+        test_allocator ta;
+        mem_image m = {img, g_size};
+        ntfs_volume *v;
+        int kind = iter % 5, flips = 1 + (int)(rng(&seed) % 8);
+        memcpy(img, g_image, g_size);
+        for (int k = 0; k < flips; k++) {
+            size_t base, span;
+            if (kind == 0) {                      /* any MFT record, anywhere in it */
+                base = recs[rng(&seed) % nrec];
+                span = 1024;
+            } else if (kind == 1) {               /* attribute headers and run lists */
+                base = recs[rng(&seed) % nrec] + 0x38;
+                span = 400;
+            } else if (kind == 2) {               /* index blocks */
+                base = indx[rng(&seed) % nindx];
+                span = 4096;
+            } else if (kind == 3) {               /* anywhere */
+                base = 0;
+                span = g_size;
+            } else {                              /* absurd sizes: high bytes of 64-bit fields */
+                base = recs[rng(&seed) % nrec] + 0x38;
+                span = 400;
+                img[base + rng(&seed) % span] = 0x7F;
+                continue;
+            }
+            img[base + rng(&seed) % span] ^= (uint8_t)(1u << (rng(&seed) % 8));
+        }
+        if (iter % 7 == 3)
+            m.size = rng(&seed) % g_size;         /* truncated image */
+        test_allocator_init(&ta);
+        if (mount(&m, &ta, &v) == NT_OK) {
+            walk(v, &ta, false, iter % 10 == 0);
+            ntfs_unmount(v);
+        }
+        assert_int_equal(ta.live_blocks, 0);
+        assert_int_equal(ta.bad_frees, 0);
+        assert_true(ta.peak_bytes < (32u << 20));
+        test_allocator_destroy(&ta);
+    }
+    free(img);
+}
+
+/* An index whose child pointers all lead back to one block must end with
+ * NT_ERR_CORRUPT, not loop. */
+static void index_loop(void **state)
+{
+    uint8_t *img;
+    size_t indx[256], n;
+    test_allocator ta;
+    mem_image m;
+    ntfs_volume *v;
+    ntfs_file *d;
+    ntfs_dir *it;
+    ntfs_dirent de;
+    int rc, count = 0, patched = 0;
+    (void)state;
+    need_image();
+    img = malloc(g_size);
+    assert_non_null(img);
+    memcpy(img, g_image, g_size);
+    n = find_sigs(img, g_size, "INDX", indx, 256);
+    /* In every block, point each child VCN at the block itself (skipping the
+     * 512-byte sector tails that hold the update sequence number). */
+    for (size_t b = 0; b < n; b++) {
+        uint8_t *blk = img + indx[b];
+        uint64_t vcn = nt_le64(blk + 16);
+        size_t off = 0x18 + nt_le32(blk + 0x18), end = 0x18 + nt_le32(blk + 0x1C);
+        while (off + 16 <= end && off + 16 <= 4096) {
+            uint16_t len = nt_le16(blk + off + 8), flags = nt_le16(blk + off + 12);
+            size_t at = off + len - 8;
+            if (len < 16 || off + len > 4096)
+                break;
+            if ((flags & 1) && at % 512 < 504) {
+                nt_put_le64(blk + at, vcn);
+                patched++;
+            }
+            if (flags & 2)
+                break;
+            off += len;
+        }
+    }
+    m.data = img;
+    m.size = g_size;
+    test_allocator_init(&ta);
+    assert_int_equal(mount(&m, &ta, &v), NT_OK);
+    assert_int_equal(ntfs_open_path(v, "/many_subdirs", &d), NT_OK);
+    assert_int_equal(ntfs_dir_open(d, &it), NT_OK);
+    while ((rc = ntfs_dir_next(it, &de)) == NT_OK)
+        assert_true(++count < 10000);
+    assert_true(patched > 0);
+    assert_int_equal(rc, NT_ERR_CORRUPT);
+    assert_int_equal(ntfs_diag(v)->status, NT_ERR_CORRUPT);
+    assert_int_equal(ntfs_diag(v)->record, NTFS_REF_RECORD(0) + 68);
+    ntfs_dir_close(it);
+    ntfs_close(d);
+    ntfs_unmount(v);
+    assert_int_equal(ta.live_blocks, 0);
+    test_allocator_destroy(&ta);
+    free(img);
+}
+
+/* The primary boot sector destroyed: the backup at the end is used. */
+static void backup_boot_sector(void **state)
+{
+    uint8_t *img;
+    test_allocator ta;
+    mem_image m;
+    ntfs_volume *v;
+    ntfs_volume_info vi;
+    nt_diag d;
+    ntfs_config cfg;
+    (void)state;
+    need_image();
+    img = malloc(g_size);
+    assert_non_null(img);
+    memcpy(img, g_image, g_size);
+    memset(img, 0, 512);
+    m.data = img;
+    m.size = g_size;
+    test_allocator_init(&ta);
+    assert_int_equal(mount(&m, &ta, &v), NT_OK);
+    assert_int_equal(ntfs_volume_get_info(v, false, &vi), NT_OK);
+    assert_true(vi.used_backup_boot);
+    assert_string_equal(vi.label, "mylabel");
+    ntfs_unmount(v);
+    /* without the volume size there is nothing to fall back on */
+    memset(&cfg, 0, sizeof cfg);
+    cfg.ctx = &m;
+    cfg.read = mem_read;
+    cfg.allocator = ta.iface;
+    assert_int_equal(ntfs_mount(&cfg, &v, &d), NT_ERR_CORRUPT);
+    assert_int_equal(d.status, NT_ERR_CORRUPT);
+    assert_non_null(d.rule);
+    assert_int_equal(ta.live_blocks, 0);
+    test_allocator_destroy(&ta);
+    free(img);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(facts_from_sources),
+        cmocka_unit_test(listing_in_collation_order),
+        cmocka_unit_test(nomem_at_every_allocation),
+        cmocka_unit_test(damaged_images),
+        cmocka_unit_test(index_loop),
+        cmocka_unit_test(backup_boot_sector),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
