@@ -7,13 +7,16 @@
  * the nt_allocator interface guarantees. What it fixes in the original:
  *
  * - small chunks (16 B) so small objects waste at most 15 bytes each;
- * - 64-bit bitmap words scanned with count-trailing-zeros, and summary
- *   trees so scans skip full words 64 and 4096 at a time, and requests of
- *   128 chunks or more jump straight to words with no used chunk instead
- *   of walking every small gap;
+ * - the bitmap is searched a 64-bit word at a time (count-trailing-zeros,
+ *   shift-and-AND run detection), never a bit at a time; summary trees skip
+ *   full words 64 and 4096 at a time, and requests of n >= 128 chunks jump
+ *   straight to runs of (n - 63) / 64 wholly free words instead of walking
+ *   every hole too small for them;
  * - a next-fit hint (the end of the last allocation) where searches start;
  * - a request larger than the free chunk count, or not smaller than a known
- *   bound on the largest free run, fails in O(1) instead of scanning the heap;
+ *   bound on the largest free run, fails in O(1) instead of scanning the heap
+ *   (the bound is set by a failed search and by the heap filling up, raised
+ *   by frees); a search that does run reads each bitmap word about once;
  * - free is O(1) for blocks of up to 64 chunks (O(chunks/64) in general);
  * - realloc shrinks in place and grows in place when the next chunks are
  *   free;
@@ -26,8 +29,8 @@
  * Two summary trees follow, each a level-1 word array (one bit per level-0
  * word) and a level-2 array (one bit per level-1 word): the "full" tree
  * marks level-0 words with no free chunk (so scans skip them), the "busy"
- * tree marks level-0 words with any used chunk (so large requests jump to
- * stretches of 64 free chunks). Every bit is 0 for an empty heap, so an
+ * tree marks level-0 words with any used chunk (so large requests find
+ * stretches of wholly free words). Every bit is 0 for an empty heap, so an
  * all-zero bitmap is a valid empty heap. About 1/(8 x chunk_size) of the
  * heap: 0.81% at 16-byte chunks.
  *
@@ -97,7 +100,8 @@ typedef struct nt_chunk_stats {
  * initialiser, for heaps set up at compile time without calling
  * nt_chunk_init (as the crate's `new_const`). The bitmap must be zero-filled
  * (a static array in .bss is) and hold NT_CHUNK_BITMAP_BYTES(heap_bytes,
- * 1 << chunk_shift) bytes; the heap must be aligned to 1 << chunk_shift.
+ * 1 << chunk_shift) bytes; the heap must be aligned to 1 << chunk_shift,
+ * and chunk_shift must be 3 to 16 (8- to 65536-byte chunks).
  * Nothing is validated here: nt_chunk_check() can verify it at run time.
  *
  *     static _Alignas(16) unsigned char arena[1 << 20];
@@ -120,7 +124,7 @@ typedef struct nt_chunk_stats {
 size_t nt_chunk_bitmap_bytes(size_t heap_bytes, size_t chunk_size);
 
 /* Sets up `h` over `heap` (heap_bytes long) with bookkeeping in `bitmap`
- * (bitmap_bytes long, which it zeroes). Both regions stay owned by the
+ * (bitmap_bytes long; it zeroes the part it uses). Both regions stay owned by the
  * caller and must outlive `h`; they must not overlap. A trailing part of
  * the heap smaller than one chunk is not used.
  *
@@ -171,7 +175,7 @@ void *nt_chunk_realloc(nt_chunk_heap *h, void *ptr, size_t old_size, size_t new_
  * largest free run. */
 void nt_chunk_get_stats(const nt_chunk_heap *h, nt_chunk_stats *out);
 
-/* Frees every block at once (zeroes the bitmap, O(heap / 512 bytes)) and
+/* Frees every block at once (zeroes the bitmap: O(bitmap size)) and
  * clears the counters, including peak and bad_frees. Pointers into the heap
  * become invalid. */
 void nt_chunk_reset(nt_chunk_heap *h);
