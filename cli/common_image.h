@@ -32,7 +32,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#ifndef CLI_IMAGE_GZ_MAX_POINTS /* tests build with a small value */
 #define CLI_IMAGE_GZ_MAX_POINTS 1024
+#endif
 #define CLI_IMAGE_GZ_CACHE_SPANS 8
 /* Partitions reported at most (primaries + logicals or GPT entries). */
 #define CLI_IMAGE_MAX_PARTITIONS 256
