@@ -72,7 +72,7 @@ static size_t ceil_div(size_t a, size_t b)
 
 /* ---- init ---- */
 
-static void bitmap_size_is_three_levels(void **state)
+static void bitmap_size_covers_level0_and_both_trees(void **state)
 {
     (void)state;
     /* 1 MiB / 16 B = 65536 chunks: 1024 level-0 words, and two trees of
@@ -734,7 +734,7 @@ static void randomised_against_shadow_model(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(bitmap_size_is_three_levels),
+        cmocka_unit_test(bitmap_size_covers_level0_and_both_trees),
         cmocka_unit_test(init_rejects_bad_arguments),
         cmocka_unit_test(zero_filled_bitmap_is_an_empty_allocator),
         cmocka_unit_test(fill_to_the_last_chunk),
