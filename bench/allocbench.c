@@ -40,28 +40,24 @@
 
 static bool use_rdtscp = true;
 
-#if defined(__x86_64__) || defined(__i386__)
+#if defined(__x86_64__)
 static inline uint64_t tick_begin(void)
 {
-    uint32_t lo, hi, aux;
-    if (use_rdtscp) {
-        __asm__ volatile("lfence\n\trdtscp\n\tlfence" : "=a"(lo), "=d"(hi), "=c"(aux)::"memory");
-    } else {
+    uint32_t lo, hi;
+    if (use_rdtscp)
+        __asm__ volatile("lfence\n\trdtscp\n\tlfence" : "=a"(lo), "=d"(hi)::"rcx", "memory");
+    else
         __asm__ volatile("lfence\n\trdtsc\n\tlfence" : "=a"(lo), "=d"(hi)::"memory");
-        (void)aux;
-    }
     return ((uint64_t)hi << 32) | lo;
 }
 
 static inline uint64_t tick_end(void)
 {
-    uint32_t lo, hi, aux;
-    if (use_rdtscp) {
-        __asm__ volatile("rdtscp\n\tlfence" : "=a"(lo), "=d"(hi), "=c"(aux)::"memory");
-    } else {
+    uint32_t lo, hi;
+    if (use_rdtscp)
+        __asm__ volatile("rdtscp\n\tlfence" : "=a"(lo), "=d"(hi)::"rcx", "memory");
+    else
         __asm__ volatile("lfence\n\trdtsc\n\tlfence" : "=a"(lo), "=d"(hi)::"memory");
-        (void)aux;
-    }
     return ((uint64_t)hi << 32) | lo;
 }
 
