@@ -38,9 +38,9 @@
 
 /* ---------------- timing ---------------- */
 
+#if defined(__x86_64__)
 static bool use_rdtscp = true;
 
-#if defined(__x86_64__)
 static inline uint64_t tick_begin(void)
 {
     uint32_t lo, hi;
