@@ -4,8 +4,9 @@
  * file is this loop), so the bounds checks are arranged per token, not per
  * byte: a flag group with 17 input bytes ahead needs no input checks at
  * all, a literal checks one output pointer, and a match checks its
- * displacement and length once and is then copied in 8-byte words when it
- * does not overlap itself and dst has room for the overshoot. */
+ * displacement and length once and is then copied in 16- or 8-byte steps
+ * when it does not overlap itself within a step and dst has room for the
+ * overshoot. */
 #include <stddef.h>
 #include <stdint.h>
 
@@ -35,6 +36,22 @@ static inline void copy_match(uint8_t *op, size_t disp, size_t len, const uint8_
 {
     const uint8_t *m = op - disp;
 
+    if (disp >= 16 && (size_t)(dend - op) >= len + 15) {
+        /* Most matches are at most 18 bytes: one or two 16-byte steps.
+         * Each read ends at or before the bytes written before it. */
+        uint8_t *end = op + len;
+        copy8(op, m);
+        copy8(op + 8, m + 8);
+        op += 16;
+        m += 16;
+        while (op < end) {
+            copy8(op, m);
+            copy8(op + 8, m + 8);
+            op += 16;
+            m += 16;
+        }
+        return;
+    }
     if (disp >= 8 && (size_t)(dend - op) >= len + 7) {
         /* Each word read ends at or before the word written before it. */
         uint8_t *end = op + len;

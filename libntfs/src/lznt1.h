@@ -44,8 +44,8 @@
  *
  * Nothing after *out_len is zero-filled: the caller fills the tail of the
  * unit. Bytes of dst beyond *out_len may be overwritten with scratch data
- * (the decoder copies matches in 8-byte words and may run past a match's
- * end while it stays inside dst_len).
+ * (the decoder copies matches in 8- or 16-byte steps and may run up to
+ * 15 bytes past a match's end while it stays inside dst_len).
  *
  * Returns
  *   NT_OK           success;

@@ -396,7 +396,7 @@ static void test_split_boundaries(void **state)
 static void test_overlapping_matches(void **state)
 {
     (void)state;
-    for (size_t disp = 1; disp <= 12; disp++) {
+    for (size_t disp = 1; disp <= 20; disp++) {
         for (size_t len = 3; len <= 200; len += (len < 40 ? 1 : 37)) {
             chunk_builder *b = malloc(sizeof(*b));
             cb_init(b);
