@@ -20,10 +20,10 @@ typedef struct blockio_volume {
     EFI_BLOCK_IO_PROTOCOL *bio;
     uint32_t media_id;
     uint32_t block_size;
-    uint32_t io_align;     /* 1 when the device accepts any alignment */
-    uint64_t size;         /* bytes: (LastBlock + 1) * BlockSize */
+    uint32_t io_align; /* 1 when the device accepts any alignment */
+    uint64_t size;     /* bytes: (LastBlock + 1) * BlockSize */
     uint8_t *bounce;
-    size_t bounce_size;    /* a whole number of blocks */
+    size_t bounce_size; /* a whole number of blocks */
     /* statistics */
     uint64_t calls;        /* read callbacks */
     uint64_t block_reads;  /* ReadBlocks calls */

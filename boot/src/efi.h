@@ -34,7 +34,7 @@ typedef uint16_t CHAR16;
 /* Error codes have the top bit set (Appendix D). */
 #define EFI_SUCCESS 0u
 #define EFI_ERROR_BIT (1ull << 63)
-#define EFI_ERROR(s) (((s) & EFI_ERROR_BIT) != 0)
+#define EFI_ERROR(s) (((s)&EFI_ERROR_BIT) != 0)
 #define EFI_BUFFER_TOO_SMALL (EFI_ERROR_BIT | 5u)
 #define EFI_NOT_FOUND (EFI_ERROR_BIT | 14u)
 
@@ -59,8 +59,8 @@ typedef struct EFI_SIMPLE_TEXT_OUTPUT_PROTOCOL EFI_SIMPLE_TEXT_OUTPUT_PROTOCOL;
 struct EFI_SIMPLE_TEXT_OUTPUT_PROTOCOL {
     void *Reset;
     EFI_STATUS(EFIAPI *OutputString)(EFI_SIMPLE_TEXT_OUTPUT_PROTOCOL *self, const CHAR16 *s);
-    void *TestString, *QueryMode, *SetMode, *SetAttribute, *ClearScreen, *SetCursorPosition,
-        *EnableCursor, *Mode;
+    void *TestString, *QueryMode, *SetMode, *SetAttribute, *ClearScreen, *SetCursorPosition, *EnableCursor,
+        *Mode;
 };
 
 /* ---- boot services (7) ------------------------------------------------- */
@@ -75,8 +75,8 @@ typedef struct {
     /* task priority */
     void *RaiseTPL, *RestoreTPL;
     /* memory */
-    EFI_STATUS(EFIAPI *AllocatePages)(EFI_ALLOCATE_TYPE type, uint32_t memory_type, uint64_t pages,
-                                      EFI_PHYSICAL_ADDRESS *memory);
+    EFI_STATUS(EFIAPI *AllocatePages)
+    (EFI_ALLOCATE_TYPE type, uint32_t memory_type, uint64_t pages, EFI_PHYSICAL_ADDRESS *memory);
     EFI_STATUS(EFIAPI *FreePages)(EFI_PHYSICAL_ADDRESS memory, uint64_t pages);
     void *GetMemoryMap;
     void *AllocatePool;
@@ -93,14 +93,15 @@ typedef struct {
     /* miscellaneous */
     void *GetNextMonotonicCount;
     EFI_STATUS(EFIAPI *Stall)(uint64_t microseconds);
-    EFI_STATUS(EFIAPI *SetWatchdogTimer)(uint64_t timeout, uint64_t code, uint64_t data_size,
-                                         const CHAR16 *data);
+    EFI_STATUS(EFIAPI *SetWatchdogTimer)
+    (uint64_t timeout, uint64_t code, uint64_t data_size, const CHAR16 *data);
     /* driver support, open/close protocol, library services */
     void *ConnectController, *DisconnectController;
     void *OpenProtocol, *CloseProtocol, *OpenProtocolInformation;
     void *ProtocolsPerHandle;
-    EFI_STATUS(EFIAPI *LocateHandleBuffer)(EFI_LOCATE_SEARCH_TYPE type, const EFI_GUID *protocol,
-                                           void *search_key, uint64_t *count, EFI_HANDLE **buffer);
+    EFI_STATUS(EFIAPI *LocateHandleBuffer)
+    (EFI_LOCATE_SEARCH_TYPE type, const EFI_GUID *protocol, void *search_key, uint64_t *count,
+     EFI_HANDLE **buffer);
     /* (LocateProtocol and the rest are not used) */
 } EFI_BOOT_SERVICES;
 
@@ -137,8 +138,13 @@ typedef struct {
 
 /* ---- loaded image (9.1) ------------------------------------------------ */
 
-#define EFI_LOADED_IMAGE_PROTOCOL_GUID \
-    { 0x5B1B31A1, 0x9562, 0x11D2, { 0x8E, 0x3F, 0x00, 0xA0, 0xC9, 0x69, 0x72, 0x3B } }
+#define EFI_LOADED_IMAGE_PROTOCOL_GUID                                                                       \
+    {                                                                                                        \
+        0x5B1B31A1, 0x9562, 0x11D2,                                                                          \
+        {                                                                                                    \
+            0x8E, 0x3F, 0x00, 0xA0, 0xC9, 0x69, 0x72, 0x3B                                                   \
+        }                                                                                                    \
+    }
 
 typedef struct {
     uint32_t Revision;
@@ -157,8 +163,13 @@ typedef struct {
 
 /* ---- block I/O (13.9) -------------------------------------------------- */
 
-#define EFI_BLOCK_IO_PROTOCOL_GUID \
-    { 0x964E5B21, 0x6459, 0x11D2, { 0x8E, 0x39, 0x00, 0xA0, 0xC9, 0x69, 0x72, 0x3B } }
+#define EFI_BLOCK_IO_PROTOCOL_GUID                                                                           \
+    {                                                                                                        \
+        0x964E5B21, 0x6459, 0x11D2,                                                                          \
+        {                                                                                                    \
+            0x8E, 0x39, 0x00, 0xA0, 0xC9, 0x69, 0x72, 0x3B                                                   \
+        }                                                                                                    \
+    }
 
 typedef struct {
     uint32_t MediaId;
@@ -168,7 +179,7 @@ typedef struct {
     bool ReadOnly;
     bool WriteCaching;
     uint32_t BlockSize;
-    uint32_t IoAlign;      /* 0 or 1: any alignment; else a power of two */
+    uint32_t IoAlign; /* 0 or 1: any alignment; else a power of two */
     EFI_LBA LastBlock;
 } EFI_BLOCK_IO_MEDIA;
 
@@ -177,23 +188,29 @@ struct EFI_BLOCK_IO_PROTOCOL {
     uint64_t Revision;
     EFI_BLOCK_IO_MEDIA *Media;
     void *Reset;
-    EFI_STATUS(EFIAPI *ReadBlocks)(EFI_BLOCK_IO_PROTOCOL *self, uint32_t media_id, EFI_LBA lba,
-                                   uint64_t size, void *buffer);
+    EFI_STATUS(EFIAPI *ReadBlocks)
+    (EFI_BLOCK_IO_PROTOCOL *self, uint32_t media_id, EFI_LBA lba, uint64_t size, void *buffer);
     void *WriteBlocks, *FlushBlocks;
 };
 
 /* ---- simple file system and file protocol (13.4, 13.5) ----------------- */
 
-#define EFI_SIMPLE_FILE_SYSTEM_PROTOCOL_GUID \
-    { 0x964E5B22, 0x6459, 0x11D2, { 0x8E, 0x39, 0x00, 0xA0, 0xC9, 0x69, 0x72, 0x3B } }
+#define EFI_SIMPLE_FILE_SYSTEM_PROTOCOL_GUID                                                                 \
+    {                                                                                                        \
+        0x964E5B22, 0x6459, 0x11D2,                                                                          \
+        {                                                                                                    \
+            0x8E, 0x39, 0x00, 0xA0, 0xC9, 0x69, 0x72, 0x3B                                                   \
+        }                                                                                                    \
+    }
 
 #define EFI_FILE_MODE_READ 0x0000000000000001ull
 
 typedef struct EFI_FILE_PROTOCOL EFI_FILE_PROTOCOL;
 struct EFI_FILE_PROTOCOL {
     uint64_t Revision;
-    EFI_STATUS(EFIAPI *Open)(EFI_FILE_PROTOCOL *self, EFI_FILE_PROTOCOL **out, const CHAR16 *name,
-                             uint64_t mode, uint64_t attributes);
+    EFI_STATUS(EFIAPI *Open)
+    (EFI_FILE_PROTOCOL *self, EFI_FILE_PROTOCOL **out, const CHAR16 *name, uint64_t mode,
+     uint64_t attributes);
     EFI_STATUS(EFIAPI *Close)(EFI_FILE_PROTOCOL *self);
     void *Delete;
     EFI_STATUS(EFIAPI *Read)(EFI_FILE_PROTOCOL *self, uint64_t *size, void *buffer);

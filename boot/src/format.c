@@ -42,7 +42,7 @@ static void put_number(out *o, uint64_t v, unsigned base, bool upper, bool neg, 
 
 size_t fmt_vformat(char *buf, size_t cap, const char *fmt, va_list ap)
 {
-    out o = { buf, cap, 0 };
+    out o = {buf, cap, 0};
 
     for (const char *p = fmt; *p; p++) {
         if (*p != '%') {
@@ -92,7 +92,8 @@ size_t fmt_vformat(char *buf, size_t cap, const char *fmt, va_list ap)
         case 'x':
         case 'X': {
             uint64_t v = longs >= 2 ? va_arg(ap, uint64_t)
-                         : longs ? va_arg(ap, unsigned long) : va_arg(ap, unsigned);
+                         : longs    ? va_arg(ap, unsigned long)
+                                    : va_arg(ap, unsigned);
             put_number(&o, v, *p == 'u' ? 10 : 16, *p == 'X', false, width, pad);
             break;
         }

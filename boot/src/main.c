@@ -168,10 +168,12 @@ static void heap_setup(app *a)
     size_t map_bytes = nt_chunk_bitmap_bytes(heap_bytes, CHUNK_SIZE);
     size_t map_pages = (map_bytes + PAGE - 1) / PAGE;
     EFI_PHYSICAL_ADDRESS mem = 0;
-    EFI_STATUS st = a->bs->AllocatePages(AllocateAnyPages, EfiLoaderData, heap_bytes / PAGE + map_pages, &mem);
+    EFI_STATUS st =
+        a->bs->AllocatePages(AllocateAnyPages, EfiLoaderData, heap_bytes / PAGE + map_pages, &mem);
 
     if (EFI_ERROR(st))
-        fail(a, "AllocatePages for a %u MiB heap: EFI status 0x%llx", a->cfg.heap_mib, (unsigned long long)st);
+        fail(a, "AllocatePages for a %u MiB heap: EFI status 0x%llx", a->cfg.heap_mib,
+             (unsigned long long)st);
     uint8_t *base = (uint8_t *)(uintptr_t)mem;
     int rc = nt_chunk_init(&a->heap, base, heap_bytes, base + heap_bytes, map_pages * PAGE, CHUNK_SIZE);
     if (rc != NT_OK)
@@ -191,7 +193,8 @@ static void heap_setup(app *a)
 /* Resolves a leading "CurrentControlSet" component through Select\Current
  * into `out` (cap bytes), as the Windows loader does; other paths are
  * copied unchanged. */
-static void resolve_key_path(app *a, nthive *h, const nthive_key *root, const char *path, char *out, size_t cap)
+static void resolve_key_path(app *a, nthive *h, const nthive_key *root, const char *path, char *out,
+                             size_t cap)
 {
     static const char ccs[] = "CurrentControlSet";
     const size_t ccs_len = sizeof ccs - 1;
@@ -346,8 +349,8 @@ static void read_from_volume(app *a, blockio_volume *vol)
     if (rc != NT_OK)
         fail_status(a, "ntfs_volume_get_info", rc, ntfs_diag(v));
     uint64_t t_mount = now_tsc();
-    con_printf(TAG "mounted NTFS %u.%u, label '%s', cluster %u, MFT record %u bytes\n", info.major, info.minor,
-               info.label, info.cluster_size, info.mft_record_size);
+    con_printf(TAG "mounted NTFS %u.%u, label '%s', cluster %u, MFT record %u bytes\n", info.major,
+               info.minor, info.label, info.cluster_size, info.mft_record_size);
 
     rc = ntfs_open_path(v, a->cfg.hive, &f);
     if (rc != NT_OK)
@@ -378,7 +381,8 @@ static void read_from_volume(app *a, blockio_volume *vol)
     }
     uint64_t t_read = now_tsc();
     con_printf(TAG "read %s: %llu bytes (%llu BlockIo reads, %llu callbacks)\n", a->cfg.hive,
-               (unsigned long long)size, (unsigned long long)vol->block_reads, (unsigned long long)vol->calls);
+               (unsigned long long)size, (unsigned long long)vol->block_reads,
+               (unsigned long long)vol->calls);
     ntfs_stream_close(s);
     ntfs_close(f);
     ntfs_unmount(v);
@@ -391,10 +395,13 @@ static void read_from_volume(app *a, blockio_volume *vol)
     con_printf(TAG "heap: peak %llu bytes of %llu (hive buffer %llu, libntfs with the file open %llu), "
                    "%llu bytes still in use, %llu bad frees\n",
                (unsigned long long)stats.peak, (unsigned long long)stats.capacity, (unsigned long long)size,
-               (unsigned long long)ntfs_used, (unsigned long long)stats.used, (unsigned long long)stats.bad_frees);
+               (unsigned long long)ntfs_used, (unsigned long long)stats.used,
+               (unsigned long long)stats.bad_frees);
     con_printf(TAG "time: mount %llu ms, read hive %llu ms, lookup %llu ms, total %llu ms since start\n",
-               (unsigned long long)ms_between(a, t0, t_mount), (unsigned long long)ms_between(a, t_mount, t_read),
-               (unsigned long long)ms_between(a, t_read, t_done), (unsigned long long)ms_between(a, a->t_start, t_done));
+               (unsigned long long)ms_between(a, t0, t_mount),
+               (unsigned long long)ms_between(a, t_mount, t_read),
+               (unsigned long long)ms_between(a, t_read, t_done),
+               (unsigned long long)ms_between(a, a->t_start, t_done));
     if (stats.used != 0 || stats.bad_frees != 0)
         fail(a, "the parsers left %llu bytes allocated / %llu bad frees", (unsigned long long)stats.used,
              (unsigned long long)stats.bad_frees);
@@ -404,7 +411,7 @@ static void read_from_volume(app *a, blockio_volume *vol)
 static bool looks_like_ntfs(blockio_volume *vol)
 {
     uint8_t sector[512];
-    static const char oem[8] = { 'N', 'T', 'F', 'S', ' ', ' ', ' ', ' ' };
+    static const char oem[8] = {'N', 'T', 'F', 'S', ' ', ' ', ' ', ' '};
 
     if (vol->size < sizeof sector || blockio_volume_read(vol, 0, sector, sizeof sector) != 0)
         return false;
@@ -436,7 +443,8 @@ EFI_STATUS EFIAPI efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
     if (EFI_ERROR(est))
         fail(&a, "reading ntkit-boot.cfg: EFI status 0x%llx", (unsigned long long)est);
     con_printf(TAG "config (%s): hive=%s key=%s value=%s heap=%u MiB\n",
-               a.cfg.from_file ? "ntkit-boot.cfg" : "defaults", a.cfg.hive, a.cfg.key, a.cfg.value, a.cfg.heap_mib);
+               a.cfg.from_file ? "ntkit-boot.cfg" : "defaults", a.cfg.hive, a.cfg.key, a.cfg.value,
+               a.cfg.heap_mib);
 
     calibrate_clock(&a);
     heap_setup(&a);
@@ -452,7 +460,8 @@ EFI_STATUS EFIAPI efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
             continue;
         const EFI_BLOCK_IO_MEDIA *m = bio->Media;
         con_printf(TAG "handle %llu: %s, %llu blocks of %u bytes", (unsigned long long)i,
-                   m->LogicalPartition ? "partition" : "disk", (unsigned long long)(m->LastBlock + 1), m->BlockSize);
+                   m->LogicalPartition ? "partition" : "disk", (unsigned long long)(m->LastBlock + 1),
+                   m->BlockSize);
         if (handles[i] == li->DeviceHandle) {
             con_printf(": the ESP we booted from, skipped\n");
             continue;

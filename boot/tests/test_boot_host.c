@@ -19,12 +19,12 @@
 
 /* ---- format.c ----------------------------------------------------------- */
 
-#define SAME_AS_LIBC(...)                                    \
-    do {                                                     \
-        char ours[256], libc[256];                           \
-        fmt_format(ours, sizeof ours, __VA_ARGS__);          \
-        snprintf(libc, sizeof libc, __VA_ARGS__);            \
-        assert_string_equal(ours, libc);                     \
+#define SAME_AS_LIBC(...)                                                                                    \
+    do {                                                                                                     \
+        char ours[256], libc[256];                                                                           \
+        fmt_format(ours, sizeof ours, __VA_ARGS__);                                                          \
+        snprintf(libc, sizeof libc, __VA_ARGS__);                                                            \
+        assert_string_equal(ours, libc);                                                                     \
     } while (0)
 
 static void test_format_matches_libc(void **state)
@@ -173,7 +173,7 @@ static void check_random_reads(uint32_t block_size, uint32_t io_align, size_t bo
         seed = seed * 1103515245u + 12345u;
         uint64_t off = (uint64_t)(seed >> 4) % (d.size - len + 1);
         if (i % 3 == 0)
-            off -= off % block_size; /* block-aligned starts take the direct path */
+            off -= off % block_size;    /* block-aligned starts take the direct path */
         size_t shift = (size_t)(i % 9); /* misaligned destinations */
         memset(out, 0xEE, len + shift + 8);
         assert_int_equal(blockio_volume_read(&v, off, out + shift, len), 0);
@@ -243,14 +243,10 @@ static void test_blockio_errors(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_format_matches_libc),
-        cmocka_unit_test(test_format_truncates),
-        cmocka_unit_test(test_config_defaults),
-        cmocka_unit_test(test_config_parse),
-        cmocka_unit_test(test_config_rejects),
-        cmocka_unit_test(test_blockio_512),
-        cmocka_unit_test(test_blockio_4096_aligned),
-        cmocka_unit_test(test_blockio_tiny_bounce),
+        cmocka_unit_test(test_format_matches_libc),  cmocka_unit_test(test_format_truncates),
+        cmocka_unit_test(test_config_defaults),      cmocka_unit_test(test_config_parse),
+        cmocka_unit_test(test_config_rejects),       cmocka_unit_test(test_blockio_512),
+        cmocka_unit_test(test_blockio_4096_aligned), cmocka_unit_test(test_blockio_tiny_bounce),
         cmocka_unit_test(test_blockio_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
