@@ -8,7 +8,9 @@ the same order). For hives hivex rejects, ntkit must still exit with 0, 3
 (partial: damage reported) or 4/3 for non-hives, never crash, and report
 damage on stderr when it exits 3.
 
-usage: hive_oracle.py NTKIT SHARED_TESTDATA
+usage: hive_oracle.py NTKIT SHARED_TESTDATA [MAX_BYTES]
+MAX_BYTES (optional) skips hives larger than that once decompressed (the
+sanitizer build uses it to stay fast).
 Exit 77 (skip) when the shared data or hivex is missing."""
 import datetime
 import json
@@ -25,6 +27,7 @@ except ImportError:
     sys.exit(77)
 
 ntkit, shared = sys.argv[1], sys.argv[2]
+max_bytes = int(sys.argv[3]) if len(sys.argv) > 3 else None
 hives_dir = os.path.join(shared, "hives")
 if not os.path.isdir(hives_dir):
     print("no shared hives at", hives_dir)
@@ -81,6 +84,9 @@ with tempfile.TemporaryDirectory() as tmp:
             path = os.path.join(tmp, "hive")
             with lzma.open(src) as fin, open(path, "wb") as fout:
                 fout.write(fin.read())
+        if max_bytes and os.path.getsize(path) > max_bytes:
+            print(f"skip {rel}: larger than {max_bytes} bytes")
+            continue
         run = subprocess.run([ntkit, "hive", "export", "--format", "jsonl", path],
                              capture_output=True, timeout=120)
         if run.returncode not in (0, 1, 3, 4) or run.returncode < 0:

@@ -247,7 +247,8 @@ size_t hb_walk_everything(nthive *h, size_t *values, size_t *errors)
     uint32_t depth;
     size_t keys = 0, vals = 0, errs = 0;
     int r;
-    char buf[600];
+    char buf[600], vname[600];
+    size_t vname_len;
 
     if (nthive_root(h, &root) != NT_OK) {
         if (errors)
@@ -278,7 +279,7 @@ size_t hb_walk_everything(nthive *h, size_t *values, size_t *errors)
         (void)nthive_key_flags(&k), (void)nthive_key_last_written(&k);
         /* A lookup of the key's own name from its parent must find a key
          * of that name (perhaps a twin). */
-        if (depth > 0 && nthive_key_at(h, nthive_key_parent_offset(&k), &again) == NT_OK) {
+        if (depth > 0 && keys < 64 && nthive_key_at(h, nthive_key_parent_offset(&k), &again) == NT_OK) {
             nthive_key_name(&k, &n);
             if (nthive_name_to_utf8(&n, buf, sizeof buf, &len) == NT_OK && len < sizeof buf)
                 (void)nthive_key_subkey(&again, buf, len, &found);
@@ -298,7 +299,7 @@ size_t hb_walk_everything(nthive *h, size_t *values, size_t *errors)
             }
             vals++;
             nthive_value_name(&v, &n);
-            nthive_name_to_utf8(&n, buf, sizeof buf, &len);
+            int name_fits = nthive_name_to_utf8(&n, vname, sizeof vname, &vname_len) == NT_OK;
             if (nthive_value_data(&v, &d, &dl) == NT_OK) {
                 nthive_multi_sz ms;
                 const uint8_t *s;
@@ -323,7 +324,8 @@ size_t hb_walk_everything(nthive *h, size_t *values, size_t *errors)
                 (void)nthive_value_read(&v, copy, total, &dl);
                 free(copy);
             }
-            (void)nthive_key_value(&k, buf, strlen(buf), &v);
+            if (name_fits && vals < 256)
+                (void)nthive_key_value(&k, vname, vname_len, &v);
         }
     }
     nthive_walk_free(&w);

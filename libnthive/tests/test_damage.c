@@ -157,7 +157,7 @@ static void test_shared_seeds(void **state)
             continue;
         used++;
         /* Bigger hives get fewer flips so the test stays within seconds. */
-        mutate(data, size, 200, size > 300000 ? 600 : 2000);
+        mutate(data, size, 200, size > 300000 ? 400 : 1500);
         printf("  %s: %zu bytes, %.2f s\n", seeds[i], size, (double)(clock() - t0) / CLOCKS_PER_SEC);
         free(data);
     }
