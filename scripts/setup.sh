@@ -14,6 +14,9 @@ packages=(
     sleuthkit libfsntfs-utils               # NTFS oracles (fls, icat, fsntfsinfo)
     libhivex-bin libwin-hivex-perl python3-hivex libregf-utils   # hive oracles
     time                                    # /usr/bin/time -v for peak RSS
+    fdisk gdisk                             # MBR/GPT disk images in tests
+    libwim-dev                              # WOF (XPRESS/LZX) test vectors and oracle
+    qemu-system-x86 ovmf dosfstools mtools  # the UEFI boot test
 )
 missing=()
 for p in "${packages[@]}"; do
