@@ -44,6 +44,10 @@ void hive_format_time(uint64_t ft, char *buf, size_t cap);
 /* Name to malloc'd UTF-8 (exact bytes, NULs kept); *len its length. */
 char *hive_name_dup(const nthive_name *n, size_t *len);
 
+/* Writes a name or path for a terminal: control characters (NUL, CR, LF,
+ * ...) as \xNN, everything else as is. */
+void hive_print_text(FILE *out, const char *s, size_t len);
+
 /* Writes bytes as a JSON string (with quotes). */
 void hive_json_string(FILE *out, const char *s, size_t len);
 

@@ -239,7 +239,7 @@ static int ls_values(hive_file *f, const nthive_key *key, const char *path, size
             }
             printf("  value  %-22s %10u  ", tn, nthive_value_data_size(&v));
             if (nlen)
-                hive_json_string(stdout, name, nlen);
+                hive_print_text(stdout, name, nlen);
             else
                 fputs("(default)", stdout);
             putchar('\n');
@@ -271,7 +271,7 @@ static int ls_key(hive_file *f, const nthive_key *key, const char *path, size_t 
     if (depth > 0) {
         if (c->long_fmt)
             printf("%s  ", ts);
-        fwrite(path, 1, path_len, stdout);
+        hive_print_text(stdout, path, path_len);
         fputs("\\\n", stdout);
     }
     if (c->long_fmt && (depth == 0 || c->recursive))

@@ -193,6 +193,17 @@ void hive_format_time(uint64_t ft, char *buf, size_t cap)
              sod / 60 % 60, sod % 60, (unsigned long long)frac);
 }
 
+void hive_print_text(FILE *out, const char *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c < 0x20 || c == 0x7F)
+            fprintf(out, "\\x%02x", c);
+        else
+            putc(c, out);
+    }
+}
+
 void hive_json_string(FILE *out, const char *s, size_t len)
 {
     putc('"', out);

@@ -86,7 +86,7 @@ def walk(h):
     while stack:
         node, p = stack.pop()
         yield node, p
-        for c in h.node_children(node):
+        for c in reversed(h.node_children(node)):  # pre-order, list order
             stack.append((c, (p + "\\" if p else "") + h.node_name(c)))
 
 
@@ -121,6 +121,26 @@ for node, path in walk(h):
             check(text.startswith("00000000  ") or not data, f"hex dump {path}\\{name}")
         count += 1
 check(count >= 10, "testhive has its values")
+
+# --- ls -R / --json and export of a subtree, against hivex's tree
+import json
+all_keys = [p for _, p in walk(h) if p]
+r = run("ls", "-R", testhive)
+check(r.returncode == 0 and len(r.stdout.splitlines()) == len(all_keys), "ls -R lists every key")
+r = run("ls", "-R", "-l", "--json", testhive)
+recs = [json.loads(x) for x in r.stdout.splitlines()]
+check(r.returncode == 0 and sum("last_written" in x for x in recs) == len(all_keys) + 1
+      and sum("value" in x for x in recs) == count, "ls -R -l --json: every key and value")
+direct = sorted(h.node_name(c) for c in h.node_children(h.root()))
+r = run("ls", testhive)
+check(sorted(x.rstrip("\\") for x in r.stdout.decode().splitlines()) == direct, "ls lists direct subkeys")
+r = run("export", testhive, "SUBPATH-test")
+recs = [json.loads(x) for x in r.stdout.splitlines()]
+sub = [p for _, p in walk(h) if p == "subpath-test" or p.startswith("subpath-test\\")]
+check(r.returncode == 0 and [x["key"] for x in recs if "last_written" in x] == sub,
+      "export KEY: paths relative to the root, spelled as stored, pre-order")
+r = run("ls", "-l", special)
+check(b"zero\\x00key" in r.stdout, "ls escapes a NUL inside a name")
 
 # --- info verdicts against the base-block facts in SOURCES.md
 r = run("info", "--json", os.path.join(H, "regipy", "SECURITY"))

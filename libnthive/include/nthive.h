@@ -367,13 +367,19 @@ int nthive_name_cmp_utf8(const nthive_name *name, const char *utf8, size_t len);
 int nthive_name_cmp(const nthive_name *a, const nthive_name *b);
 
 /* Windows' upcase mapping for one UTF-16 code unit, from a compact built-in
- * table. Covers ASCII, Latin-1, Latin Extended-A/B and Additional, IPA's
- * capitalisable letters, Greek and Coptic, Cyrillic (incl. supplement),
- * Armenian, Georgian Mkhedruli is left alone (as Windows does), Glagolitic,
- * Coptic, Roman numerals, circled letters and fullwidth Latin. Limits:
- * Greek Extended, Cherokee, Deseret and other non-BMP scripts are returned
- * unchanged (Windows upcases code units, so surrogates never change); a
- * few historic letters may differ from a given Windows release's table. */
+ * set of ranges (no 128 KiB table): the simple Unicode uppercase mappings
+ * of ASCII, Latin-1 (incl. U+00B5 -> U+039C, U+00FF -> U+0178), Latin
+ * Extended-A/B and Additional, the IPA letters that have capitals, Greek
+ * and Coptic (final sigma -> U+03A3), the plain rows of Greek Extended,
+ * Cyrillic and its supplement, Armenian, Glagolitic, Coptic, Cyrillic and
+ * Latin Extended-B/D blocks at U+A640/U+A722, Roman numerals, circled
+ * letters and fullwidth Latin.
+ * Limits: letters without a one-unit capital (U+00DF, U+0149, ...) and
+ * U+0131 map to themselves; the Greek Extended rows with iota subscripts,
+ * Georgian, Cherokee and Deseret are left unchanged; surrogates never
+ * change (Windows upcases code units, not code points). A hive sorted by a
+ * Windows release whose table differs in these corners still reads: the
+ * lookups fall back to a linear scan. */
 uint16_t nthive_upcase(uint16_t c);
 
 /* The lh hash of a name: h = h * 37 + upcase(unit) over its code units. */
