@@ -17,8 +17,9 @@
   boot_test.py run LAYOUT --work DIR --efi BOOTX64.EFI --qemu PATH
                    --ovmf-code FILE --ovmf-vars FILE
       Boots one layout and checks the serial log:
-        gpt      one GPT disk: ESP (FAT) + NTFS partition; config file on
-                 the ESP names the key and value
+        gpt      one GPT disk: ESP (FAT), MSR, an NTFS recovery partition
+                 without the hive, the NTFS volume; config file on the ESP
+                 names the key and value
         bare     the ESP (QEMU vvfat) as one disk, the raw NTFS volume as a
                  second disk; no config file (the application's defaults)
         corrupt  like bare, reading \\ntkit\\corrupt.hiv: the application must
@@ -294,37 +295,48 @@ def make_esp_dir(esp, efi, config):
 
 
 def make_gpt_disk(path, rundir, efi, config, ntfs_img):
-    """GPT disk: partition 1 = 8 MiB FAT ESP, partition 2 = the NTFS volume."""
-    for tool in ("sfdisk", "mkfs.vfat", "mmd", "mcopy"):
+    """A GPT disk laid out as Windows does, with the recovery partition
+    before the Windows one so that the application must pass over an NTFS
+    volume without the hive: 1 ESP (8 MiB FAT), 2 MSR (1 MiB, no file
+    system), 3 recovery (8 MiB NTFS, label RECOVERY), 4 the NTFS volume."""
+    for tool in ("sfdisk", "mkfs.vfat", "mmd", "mcopy", "mkntfs"):
         if not shutil.which(tool):
-            skip("%s not found (Debian packages fdisk, dosfstools, mtools)" % tool)
+            skip("%s not found (Debian packages fdisk, dosfstools, mtools, ntfs-3g)" % tool)
     esp = os.path.join(rundir, "esp.img")
-    esp_mib = 8
-    run("mkfs.vfat", "-n", "NTKITESP", "-C", esp, str(esp_mib * 1024))
+    run("mkfs.vfat", "-n", "NTKITESP", "-C", esp, str(8 * 1024))
     run("mmd", "-i", esp, "::/EFI", "::/EFI/BOOT")
     run("mcopy", "-i", esp, efi, "::/EFI/BOOT/BOOTX64.EFI")
     cfg = os.path.join(rundir, "ntkit-boot.cfg")
     with open(cfg, "w") as f:
         f.write(config)
     run("mcopy", "-i", esp, cfg, "::/ntkit-boot.cfg")
+    recovery = os.path.join(rundir, "recovery.img")
+    with open(recovery, "wb") as f:
+        f.truncate(8 << 20)
+    run("mkntfs", "-F", "-Q", "-q", "-L", "RECOVERY", recovery)
 
-    ntfs_sectors = os.path.getsize(ntfs_img) // 512
-    esp_start, esp_sectors = 2048, esp_mib * 2048
-    ntfs_start = esp_start + esp_sectors
-    total = ntfs_start + ntfs_sectors + 2048  # room for the backup GPT
+    parts = [  # (image or None, sectors, type GUID, name)
+        (esp, None, "C12A7328-F81F-11D2-BA4B-00A0C93EC93B", "EFI system partition"),
+        (None, 2048, "E3C9E316-0B5C-4DB8-817D-F92DF00215AE", "Microsoft reserved partition"),
+        (recovery, None, "DE94BBA4-06D1-4D40-A16A-BFD50179D6AC", "Recovery"),
+        (ntfs_img, None, "EBD0A0A2-B9E5-4433-87C0-68B6B72699C7", "Windows"),
+    ]
+    script = "label: gpt\n"
+    start, layout = 2048, []
+    for img, sectors, guid, name in parts:
+        sectors = sectors or os.path.getsize(img) // 512
+        script += 'start=%d, size=%d, type=%s, name="%s"\n' % (start, sectors, guid, name)
+        layout.append((img, start))
+        start += sectors
     with open(path, "wb") as f:
-        f.truncate(total * 512)
-    script = ("label: gpt\n"
-              "start=%d, size=%d, type=C12A7328-F81F-11D2-BA4B-00A0C93EC93B, name=\"EFI system\"\n"
-              "start=%d, size=%d, type=EBD0A0A2-B9E5-4433-87C0-68B6B72699C7, name=\"Windows\"\n"
-              % (esp_start, esp_sectors, ntfs_start, ntfs_sectors))
+        f.truncate((start + 2048) * 512)  # room for the backup GPT
     run("sfdisk", "--no-reread", "--no-tell-kernel", "-q", path, input=script.encode())
     with open(path, "r+b") as disk:
-        for src, start in ((esp, esp_start), (ntfs_img, ntfs_start)):
-            disk.seek(start * 512)
-            with open(src, "rb") as f:
-                shutil.copyfileobj(f, disk, 1 << 20)
-    return ntfs_start
+        for img, first in layout:
+            if img:
+                disk.seek(first * 512)
+                with open(img, "rb") as f:
+                    shutil.copyfileobj(f, disk, 1 << 20)
 
 
 def boot(args, rundir, drives):
@@ -422,6 +434,11 @@ def run_layout(args):
         c.check(any(re.match(r"handle \d+: partition, .*the ESP we booted from, skipped$", ln) for ln in lines),
                 "the ESP partition was skipped")
         c.check(any(ln.startswith("config (ntkit-boot.cfg)") for ln in lines), "the ESP's config file was read")
+        mounts = [i for i, ln in enumerate(lines) if ln.startswith("mounted NTFS")]
+        c.check(len(mounts) == 2 and "label 'RECOVERY'" in lines[mounts[0]]
+                and lines[mounts[0] + 1] == "no %s on this volume, trying the next one" % HIVE_PATH
+                and "label 'NTKITBOOT'" in lines[mounts[1]],
+                "the recovery partition (NTFS, no hive) was mounted and passed over")
     else:
         c.check(any(ln.startswith("config (defaults)") for ln in lines), "no config file: defaults")
     c.check("Select\\Current = %d" % exp["select_current"] in lines,

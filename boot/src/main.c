@@ -1,9 +1,10 @@
 /* main.c - ntkit's UEFI application: read a registry value out of a
  * Windows volume before any OS runs, as a bootloader would.
  *
- * 1. Finds an NTFS volume among the firmware's EFI_BLOCK_IO_PROTOCOL
- *    handles (a whole disk or a GPT partition), skipping the ESP the
- *    application was loaded from.
+ * 1. Finds the Windows volume among the firmware's EFI_BLOCK_IO_PROTOCOL
+ *    handles: the first NTFS volume (a whole disk or a GPT partition) that
+ *    holds the hive file, skipping the ESP the application was loaded from
+ *    and NTFS volumes without it (recovery, data).
  * 2. Mounts it with libntfs, reading through BlockIo (blockio_volume.c),
  *    with libntcore's chunk allocator over AllocatePages memory as the only
  *    heap.
@@ -69,10 +70,11 @@ static uint64_t now_tsc(void)
     return __builtin_readcyclecounter();
 }
 
-/* Milliseconds between two TSC readings. */
-static uint64_t ms_between(const app *a, uint64_t t0, uint64_t t1)
+/* Microseconds between two TSC readings (no overflow for hours of TSC). */
+static uint64_t us_between(const app *a, uint64_t t0, uint64_t t1)
 {
-    return (t1 - t0) / a->tsc_per_ms;
+    uint64_t d = t1 - t0;
+    return d / a->tsc_per_ms * 1000 + d % a->tsc_per_ms * 1000 / a->tsc_per_ms;
 }
 
 /* The TSC rate from a 20 ms firmware stall; only used for reporting. */
@@ -323,8 +325,10 @@ static void lookup_value(app *a, const uint8_t *buf, size_t size)
 /* ---- the volume --------------------------------------------------------- */
 
 /* Mounts the NTFS volume on `vol`, reads the hive into the heap, looks the
- * value up and reports. Returns only on success. */
-static void read_from_volume(app *a, blockio_volume *vol)
+ * value up and reports. Returns true on success, false (after unmounting)
+ * when the volume has no file at the hive path - a recovery or data
+ * partition: the caller tries the next volume. Any other error fails. */
+static bool read_from_volume(app *a, blockio_volume *vol)
 {
     ntfs_config nc;
     ntfs_volume *v = NULL;
@@ -353,6 +357,14 @@ static void read_from_volume(app *a, blockio_volume *vol)
                info.minor, info.label, info.cluster_size, info.mft_record_size);
 
     rc = ntfs_open_path(v, a->cfg.hive, &f);
+    if (rc == NT_ERR_NOT_FOUND) {
+        con_printf(TAG "no %s on this volume, trying the next one\n", a->cfg.hive);
+        ntfs_unmount(v);
+        nt_chunk_get_stats(&a->heap, &stats);
+        if (stats.used != 0)
+            fail(a, "libntfs left %llu bytes allocated after ntfs_unmount", (unsigned long long)stats.used);
+        return false;
+    }
     if (rc != NT_OK)
         fail_status(a, a->cfg.hive, rc, ntfs_diag(v));
     rc = ntfs_stream_open(f, NTFS_AT_DATA, NULL, &s);
@@ -397,14 +409,18 @@ static void read_from_volume(app *a, blockio_volume *vol)
                (unsigned long long)stats.peak, (unsigned long long)stats.capacity, (unsigned long long)size,
                (unsigned long long)ntfs_used, (unsigned long long)stats.used,
                (unsigned long long)stats.bad_frees);
-    con_printf(TAG "time: mount %llu ms, read hive %llu ms, lookup %llu ms, total %llu ms since start\n",
-               (unsigned long long)ms_between(a, t0, t_mount),
-               (unsigned long long)ms_between(a, t_mount, t_read),
-               (unsigned long long)ms_between(a, t_read, t_done),
-               (unsigned long long)ms_between(a, a->t_start, t_done));
+    uint64_t us[4] = {us_between(a, t0, t_mount), us_between(a, t_mount, t_read),
+                      us_between(a, t_read, t_done), us_between(a, a->t_start, t_done)};
+    con_printf(TAG "time: mount %llu.%03llu ms, read hive %llu.%03llu ms, lookup %llu.%03llu ms, "
+                   "total %llu.%03llu ms since start\n",
+               (unsigned long long)(us[0] / 1000), (unsigned long long)(us[0] % 1000),
+               (unsigned long long)(us[1] / 1000), (unsigned long long)(us[1] % 1000),
+               (unsigned long long)(us[2] / 1000), (unsigned long long)(us[2] % 1000),
+               (unsigned long long)(us[3] / 1000), (unsigned long long)(us[3] % 1000));
     if (stats.used != 0 || stats.bad_frees != 0)
         fail(a, "the parsers left %llu bytes allocated / %llu bad frees", (unsigned long long)stats.used,
              (unsigned long long)stats.bad_frees);
+    return true;
 }
 
 /* True when the first sector of `vol` is an NTFS boot sector (OEM ID). */
@@ -424,7 +440,7 @@ EFI_STATUS EFIAPI efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
     EFI_LOADED_IMAGE_PROTOCOL *li;
     EFI_HANDLE *handles = NULL;
     uint64_t count = 0;
-    unsigned bad_line = 0;
+    unsigned bad_line = 0, ntfs_volumes = 0;
 
     nt_memset(&a, 0, sizeof a);
     a.st = st;
@@ -475,10 +491,14 @@ EFI_STATUS EFIAPI efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
             continue;
         }
         con_printf(": NTFS boot sector\n");
-        a.bs->FreePool(handles);
-        read_from_volume(&a, &vol);
-        con_printf(TAG "PASS\n");
-        power_off(&a);
+        ntfs_volumes++;
+        if (read_from_volume(&a, &vol)) {
+            a.bs->FreePool(handles);
+            con_printf(TAG "PASS\n");
+            power_off(&a);
+        }
     }
+    if (ntfs_volumes)
+        fail(&a, "none of the %u NTFS volumes has %s", ntfs_volumes, a.cfg.hive);
     fail(&a, "no NTFS volume found on %llu BlockIo handles", (unsigned long long)count);
 }
