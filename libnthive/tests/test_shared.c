@@ -44,7 +44,47 @@ static const struct {
     {"yarp/UpcaseHive", 4, 0},
 };
 
-static size_t checked, refused;
+static size_t checked, refused, lookups;
+
+/* Every key of a clean hive is found from its parent by its own name, and
+ * by the name with a-z upcased (plain ASCII folding, done here). */
+static void check_lookups(nthive *h, const char *rel)
+{
+    test_allocator ta;
+    nthive_walk w;
+    nthive_key root, k, parent, found;
+    uint32_t depth;
+    char name[1024];
+    size_t len;
+    int r;
+    test_allocator_init(&ta);
+    assert_int_equal(nthive_root(h, &root), NT_OK);
+    assert_int_equal(nthive_walk_init(&w, &root, 0, &ta.iface), NT_OK);
+    while ((r = nthive_walk_next(&w, &k, &depth)) != NT_END) {
+        nthive_name n, fn;
+        assert_int_equal(r, NT_OK);
+        if (depth == 0)
+            continue;
+        nthive_key_name(&k, &n);
+        if (nthive_name_to_utf8(&n, name, sizeof name, &len) != NT_OK)
+            continue;
+        assert_int_equal(nthive_key_at(h, nthive_key_parent_offset(&k), &parent), NT_OK);
+        for (int pass = 0; pass < 2; pass++) {
+            if (pass == 1)
+                for (size_t i = 0; i < len; i++)
+                    if (name[i] >= 'a' && name[i] <= 'z')
+                        name[i] = (char)(name[i] - 32);
+            if (nthive_key_subkey(&parent, name, len, &found) != NT_OK)
+                fail_msg("%s: key '%s' not found from its parent", rel, name);
+            nthive_key_name(&found, &fn);
+            assert_int_equal(nthive_name_cmp(&n, &fn), 0);
+            lookups++;
+        }
+    }
+    nthive_walk_free(&w);
+    assert_int_equal(ta.live_blocks, 0);
+    test_allocator_destroy(&ta);
+}
 
 static void check_file(const char *root, const char *path)
 {
@@ -82,6 +122,8 @@ static void check_file(const char *root, const char *path)
             if (keys != hivexml_counts[i].keys || values != hivexml_counts[i].values || errors)
                 fail_msg("%s: %zu keys %zu values %zu errors; hivexml: %zu keys %zu values", rel,
                          keys, values, errors, hivexml_counts[i].keys, hivexml_counts[i].values);
+            if (keys < 10000)
+                check_lookups(&h, rel);
             checked++;
         }
     }
@@ -128,6 +170,7 @@ static void test_every_shared_hive(void **state)
     walk_dir(root);
     assert_int_equal(checked, sizeof hivexml_counts / sizeof hivexml_counts[0]);
     assert_true(refused >= 10);
+    assert_true(lookups > 10000);
 }
 
 int main(void)
