@@ -764,6 +764,45 @@ static void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, s
     free(buf);
 }
 
+/* readdir with attributes: the kernel caches each entry's inode, so a
+ * following stat (find -exec stat, ls -l) needs no lookup round trip. */
+static void op_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi)
+{
+    (void)ino;
+    fs_ctx *fs = FS(req);
+    dir_snap *d = (dir_snap *)(uintptr_t)fi->fh;
+    char *buf = malloc(size);
+    if (!buf) {
+        fuse_reply_err(req, ENOMEM);
+        return;
+    }
+    size_t used = 0;
+    for (size_t i = off < 0 ? 0 : (size_t)off; i < d->n; i++) {
+        struct fuse_entry_param e;
+        memset(&e, 0, sizeof e);
+        const dir_entry *de = &d->v[i];
+        bool dots = i < 2; /* "." and "..": no entry for the kernel to keep */
+        ntfs_file *f = NULL;
+        if (!dots && ntfs_open_ref(fs->vol, de->rec, &f) == NT_OK && fill_stat(fs, f, &e.attr, NULL) == NT_OK) {
+            e.ino = ino_of_rec(de->rec);
+            e.generation = 1;
+            e.attr_timeout = TIMEOUT_S;
+            e.entry_timeout = TIMEOUT_S;
+        } else {
+            /* unreadable entry: list the name only; a lookup reports the error */
+            e.attr.st_ino = st_ino_of_rec(de->rec);
+            e.attr.st_mode = (mode_t)(de->type << 12);
+        }
+        ntfs_close(f);
+        size_t need = fuse_add_direntry_plus(req, buf + used, size - used, de->name, &e, (off_t)(i + 1));
+        if (need > size - used)
+            break; /* not sent: the kernel takes no reference on it */
+        used += need;
+    }
+    fuse_reply_buf(req, buf, used);
+    free(buf);
+}
+
 static void op_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
     (void)ino;
@@ -1014,6 +1053,10 @@ static void op_init(void *userdata, struct fuse_conn_info *conn)
         conn->want |= FUSE_CAP_SPLICE_WRITE;
     if (conn->capable & FUSE_CAP_SPLICE_MOVE)
         conn->want |= FUSE_CAP_SPLICE_MOVE;
+    if (conn->capable & FUSE_CAP_READDIRPLUS) {
+        conn->want |= FUSE_CAP_READDIRPLUS;
+        conn->want &= ~(unsigned)FUSE_CAP_READDIRPLUS_AUTO;
+    }
     if (conn->capable & FUSE_CAP_ASYNC_READ)
         conn->want |= FUSE_CAP_ASYNC_READ;
     conn->max_readahead = conn->max_readahead > (1u << 20) ? conn->max_readahead : (1u << 20);
@@ -1029,6 +1072,7 @@ static const struct fuse_lowlevel_ops ops = {
     .release = op_release,
     .opendir = op_opendir,
     .readdir = op_readdir,
+    .readdirplus = op_readdirplus,
     .releasedir = op_releasedir,
     .getxattr = op_getxattr,
     .listxattr = op_listxattr,
