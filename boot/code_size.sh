@@ -8,13 +8,13 @@
 # BOOTX64.EFI at each level.
 #
 # Usage: boot/code_size.sh [SOURCE_DIR]    (default: the checkout this is in)
-# Needs clang, lld-link and llvm-size (Debian: clang lld llvm).
+# Needs clang and lld-link (Debian: clang lld); llvm-size or GNU size.
 set -eu
 
 src=${1:-$(cd "$(dirname "$0")/.." && pwd)}
 CC=${CC_EFI:-clang}
 LINK=${LINK_EFI:-lld-link}
-SIZE=${SIZE:-llvm-size}
+SIZE=${SIZE:-$(command -v llvm-size || echo size)}
 for t in "$CC" "$LINK" "$SIZE"; do
     command -v "$t" >/dev/null 2>&1 || { echo "code_size.sh: $t not found" >&2; exit 77; }
 done
