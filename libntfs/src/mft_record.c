@@ -3,8 +3,28 @@
  * units). */
 #include "internal.h"
 
+/* Where record `recno` starts on the volume, or NT_DIAG_NO_OFFSET. */
+static uint64_t record_offset(const ntfs_volume *v, uint64_t recno)
+{
+    uint64_t off, vcn;
+    size_t idx;
+
+    if (recno >= v->mft.data_size / v->g.mft_record_size)
+        return NT_DIAG_NO_OFFSET;
+    off = recno * v->g.mft_record_size;
+    vcn = off >> v->g.cluster_shift;
+    idx = ntfs_runs_find(&v->mft.rl, vcn);
+    if (idx >= v->mft.rl.count || v->mft.rl.runs[idx].lcn < 0)
+        return NT_DIAG_NO_OFFSET;
+    return ((uint64_t)v->mft.rl.runs[idx].lcn << v->g.cluster_shift) +
+           (off - (v->mft.rl.runs[idx].vcn << v->g.cluster_shift));
+}
+
 int ntfs_fail(ntfs_volume *v, int status, uint64_t offset, uint64_t record, const char *rule)
 {
+    /* Without a finer position, a record's failure points at the record. */
+    if (offset == NT_DIAG_NO_OFFSET && record != NT_DIAG_NO_RECORD)
+        offset = record_offset(v, record);
     nt_diag_set(&v->diag, status, offset, rule);
     v->diag.record = record;
     return status;
@@ -90,6 +110,11 @@ void ntfs_cache_drop(ntfs_cache *c, uint64_t k1)
             c->slots[i].valid = false;
 }
 
+static uint64_t at_off(uint64_t base, uint64_t delta)
+{
+    return base == NT_DIAG_NO_OFFSET ? base : base + delta;
+}
+
 int ntfs_record_check(ntfs_volume *v, uint8_t *rec, uint64_t recno, uint64_t dev_off, size_t *used)
 {
     size_t size = v->g.mft_record_size, where;
@@ -102,18 +127,18 @@ int ntfs_record_check(ntfs_volume *v, uint8_t *rec, uint64_t recno, uint64_t dev
                          nt_memcmp(rec, "BAAD", 4) ? "MFT record: signature is not FILE"
                                                    : "MFT record: marked BAAD by chkdsk");
     if (ntfs_fixup_apply(rec, size, &rule, &where))
-        return ntfs_fail(v, NT_ERR_CORRUPT, dev_off + where, recno, rule);
+        return ntfs_fail(v, NT_ERR_CORRUPT, at_off(dev_off, where), recno, rule);
     aoff = nt_le16(rec + 0x14);
     bytes_used = nt_le32(rec + 0x18);
     bytes_alloc = nt_le32(rec + 0x1C);
     if (bytes_alloc != size)
-        return ntfs_fail(v, NT_ERR_CORRUPT, dev_off + 0x1C, recno,
+        return ntfs_fail(v, NT_ERR_CORRUPT, at_off(dev_off, 0x1C), recno,
                          "MFT record: allocated size differs from the record size");
     if (bytes_used > size || bytes_used < 0x18 + 8)
-        return ntfs_fail(v, NT_ERR_CORRUPT, dev_off + 0x18, recno,
+        return ntfs_fail(v, NT_ERR_CORRUPT, at_off(dev_off, 0x18), recno,
                          "MFT record: bytes in use outside the record");
     if (aoff < 0x18 || aoff % 8 || (uint32_t)aoff + 4 > bytes_used)
-        return ntfs_fail(v, NT_ERR_CORRUPT, dev_off + 0x14, recno,
+        return ntfs_fail(v, NT_ERR_CORRUPT, at_off(dev_off, 0x14), recno,
                          "MFT record: first attribute offset outside the bytes in use");
     *used = bytes_used;
     return NT_OK;
@@ -133,14 +158,8 @@ static int record_read(ntfs_volume *v, uint64_t recno, uint8_t *buf, size_t *use
     rc = ntfs_data_read(v, &v->mft, 0, off, buf, size, &got);
     if (rc == NT_OK && got != size)
         rc = ntfs_fail(v, NT_ERR_CORRUPT, off, recno, "MFT record: $MFT data ends inside it");
-    if (rc == NT_OK) {
-        size_t idx = ntfs_runs_find(&v->mft.rl, off >> v->g.cluster_shift);
-        uint64_t dev = 0;
-        if (idx < v->mft.rl.count && v->mft.rl.runs[idx].lcn >= 0)
-            dev = ((uint64_t)v->mft.rl.runs[idx].lcn << v->g.cluster_shift) +
-                  (off - (v->mft.rl.runs[idx].vcn << v->g.cluster_shift));
-        rc = ntfs_record_check(v, buf, recno, dev, used);
-    }
+    if (rc == NT_OK)
+        rc = ntfs_record_check(v, buf, recno, record_offset(v, recno), used);
     if (rc == NT_ERR_CORRUPT && recno < v->mirror_records) {
         /* The first records have a copy in $MFTMirr. */
         nt_diag saved = v->diag;

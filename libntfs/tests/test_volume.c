@@ -473,6 +473,85 @@ static void backup_boot_sector(void **state)
     free(img);
 }
 
+/* $MFT records 0 and 3 damaged: the copies in $MFTMirr are used. */
+static void mft_mirror_fallback(void **state)
+{
+    uint8_t *img;
+    test_allocator ta;
+    mem_image m;
+    ntfs_volume *v;
+    ntfs_volume_info vi;
+    uint64_t mft;
+    (void)state;
+    need_image();
+    img = malloc(g_size);
+    assert_non_null(img);
+    memcpy(img, g_image, g_size);
+    mft = nt_le64(img + 0x30) * 512; /* 512-byte clusters */
+    memcpy(img + mft, "XXXX", 4);
+    memcpy(img + mft + 3 * 1024, "XXXX", 4);
+    m.data = img;
+    m.size = g_size;
+    test_allocator_init(&ta);
+    assert_int_equal(mount(&m, &ta, &v), NT_OK);
+    assert_int_equal(ntfs_volume_get_info(v, false, &vi), NT_OK);
+    assert_string_equal(vi.label, "mylabel");
+    ntfs_unmount(v);
+    /* the root (record 5) has no mirror copy */
+    memcpy(img + mft + 5 * 1024, "XXXX", 4);
+    assert_int_equal(mount(&m, &ta, &v), NT_OK);
+    {
+        ntfs_file *f;
+        assert_int_equal(ntfs_open_path(v, "/empty-file", &f), NT_ERR_CORRUPT);
+        assert_int_equal(ntfs_diag(v)->record, 5);
+        assert_true(ntfs_diag(v)->offset == mft + 5 * 1024);
+    }
+    ntfs_unmount(v);
+    assert_int_equal(ta.live_blocks, 0);
+    test_allocator_destroy(&ta);
+    free(img);
+}
+
+static int locks;
+static void count_lock(void *ctx)
+{
+    (void)ctx;
+    assert_int_equal(locks, 0); /* never taken twice (no recursion) */
+    locks++;
+}
+static void count_unlock(void *ctx)
+{
+    (void)ctx;
+    assert_int_equal(locks, 1);
+    locks--;
+}
+
+/* With lock callbacks every public call takes the lock once and drops it. */
+static void lock_callbacks_balanced(void **state)
+{
+    mem_image m = {g_image, g_size};
+    test_allocator ta;
+    ntfs_config cfg;
+    ntfs_volume *v;
+    (void)state;
+    need_image();
+    test_allocator_init(&ta);
+    memset(&cfg, 0, sizeof cfg);
+    cfg.ctx = &m;
+    cfg.read = mem_read;
+    cfg.allocator = ta.iface;
+    cfg.lock = count_lock;
+    cfg.unlock = count_unlock;
+    assert_int_equal(ntfs_mount(&cfg, &v, NULL), NT_OK);
+    assert_true(walk(v, &ta, false, true) > 500);
+    assert_int_equal(locks, 0);
+    ntfs_unmount(v);
+    cfg.unlock = NULL; /* one without the other is a caller error */
+    assert_int_equal(ntfs_mount(&cfg, &v, NULL), NT_ERR_INVALID);
+    assert_int_equal(ta.live_blocks, 0);
+    test_allocator_destroy(&ta);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -482,6 +561,8 @@ int main(void)
         cmocka_unit_test(damaged_images),
         cmocka_unit_test(index_loop),
         cmocka_unit_test(backup_boot_sector),
+        cmocka_unit_test(mft_mirror_fallback),
+        cmocka_unit_test(lock_callbacks_balanced),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
