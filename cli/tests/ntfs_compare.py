@@ -23,6 +23,9 @@ import re
 import shutil
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
+
+POOL = ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2))
 
 SKIP = 77
 # (file, volume offset in bytes, readable by TSK 4.11)
@@ -123,11 +126,15 @@ def check_tsk(ntkit, img, off):
     for p in sorted(ours_b - tsk_paths):
         fail("%s: ntkit lists %r, fls does not" % (img, p))
     n = 0
+    jobs = []
     for path, addr in sorted(tsk_data.items()):
         if path in SKIP_CONTENT:
             continue
-        rc1, h1, e1 = sha_of(["icat"] + so + [img, addr])
-        rc2, h2, e2 = sha_of([ntkit, "ntfs", "cat", img, "/" + path, "--offset", str(off)])
+        jobs.append((path, POOL.submit(sha_of, ["icat"] + so + [img, addr]),
+                     POOL.submit(sha_of, [ntkit, "ntfs", "cat", img, "/" + path, "--offset", str(off)])))
+    for path, j1, j2 in jobs:
+        rc1, h1, e1 = j1.result()
+        rc2, h2, e2 = j2.result()
         if rc2 != 0:
             fail("%s: ntkit cat %s exited %d: %s" % (img, path, rc2, e2.strip()))
         elif rc1 == 0 and h1 != h2:
@@ -143,6 +150,29 @@ def check_tsk(ntkit, img, off):
     if not m or info.get("cluster_size") != int(m.group(1)):
         fail("%s: cluster size %r, fsstat %r" % (img, info.get("cluster_size"), m and m.group(1)))
     print("%s: %d paths, %d streams compared with fls/icat" % (os.path.basename(img), len(tsk_paths), n))
+
+
+def check_ntfsinfo(ntkit, img, off, vol):
+    """Label, version, cluster size and free clusters against ntfsinfo -m."""
+    if not shutil.which("ntfsinfo"):
+        return
+    theirs = subprocess.run(["ntfsinfo", "-m", "-f", vol], capture_output=True, text=True).stdout
+    info = json.loads(subprocess.run([ntkit, "ntfs", "info", img, "--json", "--offset", str(off)],
+                                     capture_output=True, text=True).stdout or "{}")
+    want = {
+        "label": r"Volume Name: (.*)",
+        "version": r"Volume Version: (\S+)",
+        "cluster_size": r"Cluster Size: (\d+)",
+        "total_clusters": r"Volume Size in Clusters: (\d+)",
+        "free_clusters": r"Free Clusters: (\d+)",
+    }
+    for key, rx in want.items():
+        m = re.search(rx, theirs)
+        if not m:
+            continue
+        val = m.group(1).strip()
+        if str(info.get(key)) != val:
+            fail("%s: %s %r, ntfsinfo %r" % (img, key, info.get(key), val))
 
 
 def check_ntfs3g(ntkit, img, off, cache):
@@ -172,6 +202,7 @@ def check_ntfs3g(ntkit, img, off, cache):
             continue
         if line.strip() and line.strip() not in (".", ".."):
             theirs.add(cur + "/" + line.strip())
+    check_ntfsinfo(ntkit, img, off, vol)
     ours = {e["path"] for e in entries if "stream" not in e}
     if r.returncode == 0 and theirs:
         for p in sorted(theirs - ours):
@@ -228,6 +259,8 @@ def main():
             continue
         if tsk:
             check_tsk(ntkit, img, off)
+            if off == 0:
+                check_ntfsinfo(ntkit, img, off, img)
         elif shutil.which("ntfsls") and shutil.which("ntfscat"):
             check_ntfs3g(ntkit, img, off, cache)
     if not seen:
