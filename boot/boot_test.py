@@ -44,8 +44,15 @@ import time
 SKIP = 77
 HIVE_PATH = "\\Windows\\System32\\config\\SYSTEM"
 CORRUPT_PATH = "\\ntkit\\corrupt.hiv"
+# What each layout looks up (key below CurrentControlSet, value): bare and
+# corrupt use the application's defaults, gpt names another value (in a key
+# whose name has a space) in the ESP's config file.
 CCS_KEY = "Control\\ComputerName\\ComputerName"
 VALUE = "ComputerName"
+LOOKUPS = {
+    "bare": (CCS_KEY, VALUE),
+    "gpt": ("Control\\Session Manager\\Environment", "PROCESSOR_ARCHITECTURE"),
+}
 SHARED_HIVE = os.path.join("hives", "regipy", "SYSTEM.xz")
 GENERATED_NAME = "NTKIT-GENERATED"
 
@@ -91,13 +98,16 @@ def generated_system_hive(generator_dir, path, computer_name):
     ft = 132223104000000000  # 2020-01-01
     name = Key("ComputerName", ft, values=[
         Value("ComputerName", 1, (computer_name + "\0").encode("utf-16-le"))])
+    env = Key("Environment", ft, values=[
+        Value("OS", 1, "Windows_NT\0".encode("utf-16-le")),
+        Value("PROCESSOR_ARCHITECTURE", 1, "AMD64\0".encode("utf-16-le"))])
     tree = Key("ROOT", ft, subkeys=[
         Key("Select", ft, values=[Value("Current", 4, (1).to_bytes(4, "little")),
                                   Value("Default", 4, (1).to_bytes(4, "little"))]),
         Key("ControlSet001", ft, subkeys=[
             Key("Control", ft, subkeys=[
                 Key("ComputerName", ft, subkeys=[name]),
-                Key("Session Manager", ft)]),
+                Key("Session Manager", ft, subkeys=[env])]),
             Key("Services", ft)]),
     ])
     Hive(tree, minor=5, timestamp=ft, file_name="\\??\\C:\\ntkit\\SYSTEM").write(path)
@@ -240,16 +250,21 @@ def prepare(args):
     log("SYSTEM hive: %s (%d bytes)" % (source, os.path.getsize(system)))
 
     # The oracles, on the exact bytes that go onto the volume.
-    hx = hivex_lookup(system, CCS_KEY, VALUE)
-    nk = ntkit_lookup(args.ntkit, system, CCS_KEY, VALUE)
-    if hx is None and nk is None:
-        skip("no oracle: neither `ntkit hive get` nor python3-hivex is available")
-    if hx is not None and nk is not None and hx != nk:
-        log("FAIL: the oracles disagree: hivex %r, ntkit hive get %r" % (hx, nk))
-        return 1
-    current, text = hx if hx is not None else nk
-    oracles = [o for o, r in (("ntkit hive get", nk), ("hivex", hx)) if r is not None]
-    log("expected (%s): Select\\Current = %d, %s = %r" % (" and ".join(oracles), current, VALUE, text))
+    lookups, oracles, hx = {}, None, None
+    for layout, (key, value) in sorted(LOOKUPS.items()):
+        hx = hivex_lookup(system, key, value)
+        nk = ntkit_lookup(args.ntkit, system, key, value)
+        if hx is None and nk is None:
+            skip("no oracle: neither `ntkit hive get` nor python3-hivex is available")
+        if hx is not None and nk is not None and hx != nk:
+            log("FAIL: the oracles disagree on %s\\%s: hivex %r, ntkit hive get %r" % (key, value, hx, nk))
+            return 1
+        current, text = hx if hx is not None else nk
+        oracles = [o for o, r in (("ntkit hive get", nk), ("hivex", hx)) if r is not None]
+        log("expected for %s (%s): Select\\Current = %d, %s\\%s = %r"
+            % (layout, " and ".join(oracles), current, key, value, text))
+        lookups[layout] = {"select_current": current, "key": "ControlSet%03d\\%s" % (current, key),
+                           "ccs_key": key, "value_name": value, "value": text}
 
     # The damaged copy: overwrite the "nk" signature of the key that holds
     # the value; its offset comes from hivex, not from the code under test.
@@ -269,10 +284,7 @@ def prepare(args):
     expected = {
         "source": source,
         "oracles": oracles,
-        "select_current": current,
-        "key": "ControlSet%03d\\%s" % (current, CCS_KEY),
-        "value_name": VALUE,
-        "value": text,
+        "lookups": lookups,
         "corrupt_key_offset": bad_off,
         "corrupt_key": bad_key,
     }
@@ -401,7 +413,7 @@ def run_layout(args):
 
     if args.layout == "gpt":
         config = ("# ntkit boot test (GPT layout)\nhive = %s\nkey = CurrentControlSet\\%s\nvalue = %s\nheap = 48\n"
-                  % (HIVE_PATH, CCS_KEY, VALUE))
+                  % ((HIVE_PATH,) + LOOKUPS["gpt"]))
         disk = os.path.join(rundir, "gpt.img")
         make_gpt_disk(disk, rundir, args.efi, config, img)
         drives = [disk]
@@ -441,10 +453,11 @@ def run_layout(args):
                 "the recovery partition (NTFS, no hive) was mounted and passed over")
     else:
         c.check(any(ln.startswith("config (defaults)") for ln in lines), "no config file: defaults")
-    c.check("Select\\Current = %d" % exp["select_current"] in lines,
-            "Select\\Current = %d (%s)" % (exp["select_current"], " and ".join(exp["oracles"])))
-    c.check("key = %s" % exp["key"] in lines, "key %s" % exp["key"])
-    want = "value = " + escape(exp["value"])
+    look = exp["lookups"][args.layout]
+    c.check("Select\\Current = %d" % look["select_current"] in lines,
+            "Select\\Current = %d (%s)" % (look["select_current"], " and ".join(exp["oracles"])))
+    c.check("key = %s" % look["key"] in lines, "key %s" % look["key"])
+    want = "value = " + escape(look["value"])
     c.check(want in lines, "%s (%s)" % (want, " and ".join(exp["oracles"])))
     heap = [ln for ln in lines if ln.startswith("heap: peak ")]
     c.check(len(heap) == 1 and "0 bytes still in use, 0 bad frees" in heap[0],
