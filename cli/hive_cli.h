@@ -59,7 +59,9 @@ int hive_value_bytes(const nthive_value *v, uint8_t **data, size_t *len);
 
 /* Depth-first walk with paths: calls `fn` for each key with its path
  * relative to the root. Reports damage on stderr and goes on; returns the
- * exit code (0, or 3 when anything was damaged). */
+ * exit code (0, or 3 when anything was damaged). `max_depth` 0 walks to
+ * the library's safety limit (reported as damage when hit); N > 0 stops
+ * quietly N levels below `start` (the user's --depth). */
 typedef int (*hive_key_fn)(hive_file *f, const nthive_key *key, const char *path, size_t path_len,
                            uint32_t depth, void *ctx);
 int hive_walk(hive_file *f, const nthive_key *start, const char *start_path, size_t start_len,

@@ -185,7 +185,8 @@ static int export_key(hive_file *f, const nthive_key *key, const char *path, siz
 
 static void export_help(void)
 {
-    puts("usage: ntkit hive export [--format jsonl|reg] [--prefix P] [--depth N] HIVE [KEY]\n"
+    puts("usage: ntkit hive export [--format jsonl|reg] [--prefix P] [--depth N] [--heap SIZE]\n"
+         "                         HIVE [KEY]\n"
          "\n"
          "Writes KEY (default: the root) and everything below it, depth-first: each\n"
          "key, then its values in value-list order, then its subkeys in list order.\n"
@@ -197,6 +198,8 @@ static void export_help(void)
          "  --format reg    a regedit file (\"Windows Registry Editor Version 5.00\")\n"
          "    that hivexregedit --merge accepts; keys are written [\\PATH], or\n"
          "    [P\\PATH] with --prefix P.\n"
+         "  --depth N       stop N levels below KEY (default: 1024, Windows' own limit is 512)\n"
+         "  --heap SIZE     the parser's heap (default 256M; only touched as used)\n"
          "Damaged keys are reported on stderr and skipped; the exit code is then 3.\n"
          "\n"
          "examples:\n"
@@ -240,7 +243,7 @@ int hive_cmd_export(int argc, char **argv)
             }
         } else if (!strcmp(a, "--depth") && i + 1 < argc) {
             max_depth = (uint32_t)strtoul(argv[++i], NULL, 10);
-            if (max_depth == 0 || max_depth > 1000000) {
+            if (max_depth == 0 || max_depth > 100000) {
                 fprintf(stderr, "ntkit: hive export: bad --depth '%s'\n", argv[i]);
                 return EXIT_NTKIT_USAGE;
             }

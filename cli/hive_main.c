@@ -365,7 +365,7 @@ int hive_cmd_ls(int argc, char **argv)
             }
         } else if (!strcmp(a, "--depth") && i + 1 < argc) {
             max_depth = (uint32_t)strtoul(argv[++i], NULL, 10);
-            if (max_depth == 0 || max_depth > 1000000) {
+            if (max_depth == 0 || max_depth > 100000) {
                 fprintf(stderr, "ntkit: hive ls: bad --depth '%s'\n", argv[i]);
                 return EXIT_NTKIT_USAGE;
             }

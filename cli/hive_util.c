@@ -273,9 +273,11 @@ int hive_walk(hive_file *f, const nthive_key *start, const char *start_path, siz
     size_t *lens, cap = start_len + 256;
     char *path = malloc(cap);
     int r, rc = EXIT_NTKIT_OK;
+    bool user_limit = max_depth != 0;
 
-    if (!max_depth)
-        max_depth = NTHIVE_WALK_DEFAULT_DEPTH;
+    /* --depth N shows N levels below the start; the walker counts the
+     * start as a level. */
+    max_depth = user_limit ? max_depth + 1 : NTHIVE_WALK_DEFAULT_DEPTH;
     lens = calloc((size_t)max_depth + 1, sizeof *lens);
     if (!path || !lens)
         abort();
@@ -290,6 +292,8 @@ int hive_walk(hive_file *f, const nthive_key *start, const char *start_path, siz
     }
     while ((r = nthive_walk_next(&w, &key, &depth)) != NT_END) {
         size_t len;
+        if (r == NT_ERR_LIMIT && user_limit)
+            continue; /* the user asked for that depth: not damage */
         if (r) {
             hive_report(f);
             rc = EXIT_NTKIT_CORRUPT;

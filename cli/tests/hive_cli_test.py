@@ -164,6 +164,32 @@ check(r.returncode == 3 and errs and all(line.match(e) for e in errs) and b'{"ke
 r = run("info", os.path.join(H, "plaso", "ntuser.dat.LOG"))
 check(r.returncode == 3, "a 1 KiB log is not a hive")
 
+# --- a 600-level chain written by hivex: the walk goes all the way down,
+# --depth stops quietly; a key listed twice (yarp BadListHive) is reported
+# once and the walk goes on
+with tempfile.TemporaryDirectory() as tmp:
+    deep = os.path.join(tmp, "deep")
+    shutil.copyfile(os.path.join(H, "hivex", "minimal"), deep)
+    os.chmod(deep, 0o644)
+    hw = hivex.Hivex(deep, write=True)
+    n = hw.root()
+    for i in range(600):
+        n = hw.node_add_child(n, "k%d" % i)
+    hw.commit(deep)
+    del hw
+    r = run("export", deep)
+    lines = r.stdout.splitlines()
+    check(r.returncode == 0 and len(lines) == 601 and
+          json.loads(lines[-1])["key"] == "\\".join("k%d" % i for i in range(600)),
+          "600-level chain exported whole")
+    r = run("ls", "-R", "--depth", "3", deep)
+    check(r.returncode == 0 and len(r.stdout.splitlines()) == 3 and not r.stderr, "--depth 3")
+    r = run("get", deep, "/".join("K%d" % i for i in range(600)))
+    check(r.returncode == 1 and b"default value" in r.stderr, "600-level path opens")
+r = run("export", os.path.join(H, "yarp", "BadListHive"))
+check(r.returncode == 3 and r.stderr.count(b"reached a second time") == 1 and
+      len(r.stdout.splitlines()) == 6, "BadListHive: duplicate reported, 6 distinct keys")
+
 # --- .reg export merged back by hivexregedit
 if shutil.which("hivexregedit"):
     with tempfile.TemporaryDirectory() as tmp:
