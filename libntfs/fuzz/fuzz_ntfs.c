@@ -101,7 +101,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                         continue;
                     if (ntfs_stream_open(f, ai.type, ai.name, &s) != NT_OK)
                         continue;
-                    for (uint64_t off = 0; off < ntfs_stream_size(s) && off < (1u << 20); off += got)
+                    for (uint64_t off = 0; off < ntfs_stream_size(s) && off < (128u << 10); off += got)
                         if (ntfs_stream_read(s, off, buf, sizeof buf, &got) != NT_OK || !got)
                             break;
                     ntfs_stream_read(s, ntfs_stream_size(s) / 2 + 1, buf, 777, &got);

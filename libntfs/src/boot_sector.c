@@ -76,6 +76,12 @@ int ntfs_boot_sector_parse(const uint8_t *bs, ntfs_geometry *g, const char **rul
         *rule = "boot sector: volume smaller than one cluster";
         return NT_ERR_CORRUPT;
     }
+    /* Windows addresses at most 2^32 - 1 clusters; the cap also bounds
+     * every walk over $Bitmap. */
+    if (g->total_clusters > 0xFFFFFFFFull) {
+        *rule = "boot sector: more than 2^32 clusters";
+        return NT_ERR_CORRUPT;
+    }
     if (decode_block_size((int8_t)bs[0x40], g->cluster_size, &g->mft_record_size)) {
         *rule = "boot sector: bad MFT record size encoding";
         return NT_ERR_CORRUPT;

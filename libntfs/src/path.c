@@ -26,6 +26,8 @@ int ntfs_open_path(ntfs_volume *v, const char *path, ntfs_file **out)
     int rc;
 
     *out = 0;
+    if (!path)
+        return NT_ERR_INVALID;
     ntfs_lock(v);
     rc = ntfs_open_ref_nolock(v, NTFS_REC_ROOT, &cur);
     while (rc == NT_OK && path[i]) {

@@ -143,6 +143,11 @@ int ntfs_mount(const ntfs_config *cfg, ntfs_volume **out, nt_diag *diag)
     rc = read_boot(v, bs);
     if (rc)
         goto fail;
+    if (cfg->volume_size && v->g.total_sectors > cfg->volume_size / v->g.bytes_per_sector) {
+        rc = ntfs_fail(v, NT_ERR_CORRUPT, 0x28, NT_DIAG_NO_RECORD,
+                       "boot sector: volume larger than the image (truncated?)");
+        goto fail;
+    }
     n = cfg->mft_cache_records ? cfg->mft_cache_records : DEFAULT_RECORDS;
     rc = ntfs_cache_init(&v->rec_cache, n < 2 ? 2 : n, v->g.mft_record_size, &v->a);
     if (rc)
@@ -205,9 +210,14 @@ static int count_free(ntfs_volume *v, uint64_t *free_out)
             break;
         for (i = 0; i < got && (pos + i) * 8 < bits; i++) {
             uint8_t b = buf[i];
-            unsigned k, nb = (unsigned)((bits - (pos + i) * 8) < 8 ? bits - (pos + i) * 8 : 8);
-            for (k = 0; k < nb; k++)
-                zeros += !((b >> k) & 1);
+            unsigned nb = (unsigned)((bits - (pos + i) * 8) < 8 ? bits - (pos + i) * 8 : 8);
+            if (nb < 8)
+                b |= (uint8_t)(0xFFu << nb); /* bits past the last cluster */
+            b = (uint8_t)~b;
+            while (b) {
+                zeros++;
+                b &= (uint8_t)(b - 1);
+            }
         }
         pos += got;
     }

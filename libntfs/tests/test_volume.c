@@ -22,6 +22,7 @@
 typedef struct mem_image {
     const uint8_t *data;
     size_t size;
+    size_t claimed;            /* volume size told to the library; 0 = size */
 } mem_image;
 
 static uint8_t *g_image;
@@ -68,7 +69,7 @@ static int mount(mem_image *m, test_allocator *ta, ntfs_volume **v)
     cfg.ctx = m;
     cfg.read = mem_read;
     cfg.allocator = ta->iface;
-    cfg.volume_size = m->size;
+    cfg.volume_size = m->claimed ? m->claimed : m->size;
     cfg.mft_cache_records = 8;
     cfg.index_cache_blocks = 4;
     return ntfs_mount(&cfg, v, NULL);
@@ -174,6 +175,7 @@ static void facts_from_sources(void **state)
     (void)state;
     need_image();
     m.data = g_image;
+    m.claimed = 0;
     m.size = g_size;
     test_allocator_init(&ta);
     assert_int_equal(mount(&m, &ta, &v), NT_OK);
@@ -226,7 +228,7 @@ static void facts_from_sources(void **state)
 static void listing_in_collation_order(void **state)
 {
     test_allocator ta;
-    mem_image m = {g_image, g_size};
+    mem_image m = {g_image, g_size, 0};
     ntfs_volume *v;
     ntfs_file *d;
     ntfs_dir *it;
@@ -270,7 +272,7 @@ static void listing_in_collation_order(void **state)
  * back. */
 static void nomem_at_every_allocation(void **state)
 {
-    mem_image m = {g_image, g_size};
+    mem_image m = {g_image, g_size, 0};
     test_allocator ta;
     ntfs_volume *v;
     size_t total;
@@ -336,7 +338,7 @@ static void damaged_images(void **state)
     assert_non_null(img);
     for (int iter = 0; iter < 400; iter++) {
         test_allocator ta;
-        mem_image m = {img, g_size};
+        mem_image m = {img, g_size, 0};
         ntfs_volume *v;
         int kind = iter % 5, flips = 1 + (int)(rng(&seed) % 8);
         memcpy(img, g_image, g_size);
@@ -362,8 +364,10 @@ static void damaged_images(void **state)
             }
             img[base + rng(&seed) % span] ^= (uint8_t)(1u << (rng(&seed) % 8));
         }
-        if (iter % 7 == 3)
+        if (iter % 7 == 3) {
             m.size = rng(&seed) % g_size;         /* truncated image */
+            m.claimed = iter % 2 ? g_size : 0;    /* reads past the end fail */
+        }
         test_allocator_init(&ta);
         if (mount(&m, &ta, &v) == NT_OK) {
             walk(v, &ta, false, iter % 10 == 0);
@@ -417,6 +421,7 @@ static void index_loop(void **state)
         }
     }
     m.data = img;
+    m.claimed = 0;
     m.size = g_size;
     test_allocator_init(&ta);
     assert_int_equal(mount(&m, &ta, &v), NT_OK);
@@ -453,6 +458,7 @@ static void backup_boot_sector(void **state)
     memcpy(img, g_image, g_size);
     memset(img, 0, 512);
     m.data = img;
+    m.claimed = 0;
     m.size = g_size;
     test_allocator_init(&ta);
     assert_int_equal(mount(&m, &ta, &v), NT_OK);
@@ -491,6 +497,7 @@ static void mft_mirror_fallback(void **state)
     memcpy(img + mft, "XXXX", 4);
     memcpy(img + mft + 3 * 1024, "XXXX", 4);
     m.data = img;
+    m.claimed = 0;
     m.size = g_size;
     test_allocator_init(&ta);
     assert_int_equal(mount(&m, &ta, &v), NT_OK);
@@ -529,7 +536,7 @@ static void count_unlock(void *ctx)
 /* With lock callbacks every public call takes the lock once and drops it. */
 static void lock_callbacks_balanced(void **state)
 {
-    mem_image m = {g_image, g_size};
+    mem_image m = {g_image, g_size, 0};
     test_allocator ta;
     ntfs_config cfg;
     ntfs_volume *v;
