@@ -275,6 +275,52 @@ def ntkit_cat(ntkit, img, path, offset=0):
     return p.returncode, p.stdout, p.stderr.decode("utf-8", "replace").strip()
 
 
+def ntkit_stat(ntkit, img, path, offset=0):
+    cmd = [ntkit, "ntfs", "stat", img, path, "--json"]
+    if offset:
+        cmd += ["--offset", str(offset)]
+    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    if p.returncode != 0:
+        return None
+    try:
+        return json.loads(p.stdout.decode("utf-8", "surrogateescape"))
+    except ValueError:
+        return None
+
+
+def stat_fact_problem(st, fact, ex):
+    """Compares one manifest fact with `stat --json`; None when it agrees or
+    stat does not report that field."""
+    if fact in ("symlink", "junction"):
+        if st.get("type") != "symlink":
+            return "type %r, expected 'symlink'" % st.get("type")
+        tag = {"symlink": 0xA000000C, "junction": 0xA0000003}[fact]
+        if "reparse_tag" in st and st["reparse_tag"] != tag:
+            return "reparse_tag 0x%x, expected 0x%x" % (st["reparse_tag"], tag)
+        if "reparse_target" in st and st["reparse_target"] != ex[fact]:
+            return "reparse_target %r, expected %r" % (st["reparse_target"], ex[fact])
+        relative = fact == "symlink" and not ex[fact][1:3] == ":\\"
+        if "reparse_relative" in st and st["reparse_relative"] != relative:
+            return "reparse_relative %r, expected %r" % (st["reparse_relative"], relative)
+    elif fact == "dos":
+        if "names" in st:
+            dos = [n.get("name") for n in st["names"] if n.get("namespace") == "DOS"]
+            if dos != [ex["dos"]]:
+                return "DOS names %r, expected [%r]" % (dos, ex["dos"])
+    elif fact in ("compressed", "sparse"):
+        if fact in st and st[fact] != (fact in ex):
+            return "%s %r, expected %r" % (fact, st[fact], fact in ex)
+    elif fact == "fragmented":
+        if "attribute_list" in st and st["attribute_list"] is not True:
+            return "attribute_list %r for the fragmented file" % st["attribute_list"]
+        if "runs" in st and len(st["runs"]) < 100:
+            return "only %d runs for the fragmented file" % len(st["runs"])
+    elif fact == "links":
+        if "links" in st and str(st["links"]) != ex["links"]:
+            return "links %r, expected %s" % (st["links"], ex["links"])
+    return None
+
+
 def user_entries(ents):
     """ntkit entries of the user namespace (metafiles at the root left out,
     as for fls)."""
@@ -405,7 +451,26 @@ def cmd_ntkit(ntkit, gendir, name):
                 if ref != data:
                     fail.add("%s: ntkit cat differs from icat %s" % (p, fls[p][1]))
 
-    # 4. errors a user sees
+    # 4. what stat --json says about the special entries, against the facts
+    #    the generator recorded (checked only where stat reports the field)
+    for p in sorted(rows):
+        kind, size, digest, ex = rows[p]
+        facts = {k for k in ex if k in ("symlink", "junction", "dos", "compressed",
+                                        "sparse", "fragmented", "links")}
+        if kind == "file" and p.startswith("/compressed/"):
+            facts.add("compressed")  # checked both ways: set or not set
+        if not facts:
+            continue
+        st = ntkit_stat(ntkit, img, p)
+        if st is None:
+            fail.add("%s: ntkit ntfs stat --json failed" % p)
+            continue
+        for k in sorted(facts):
+            problem = stat_fact_problem(st, k, ex)
+            if problem:
+                fail.add("%s: stat: %s" % (p, problem))
+
+    # 5. errors a user sees
     rc, data, err = ntkit_cat(ntkit, img, "/no/such/file")
     if rc != 1:
         fail.add("cat of a missing path exited %d, expected 1 (not found)" % rc)
