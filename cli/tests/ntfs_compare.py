@@ -7,6 +7,8 @@ the cache directory): mount, walk the whole tree with `ntkit ntfs ls -R -a
   - the set of directory, file and stream paths equals `fls -r -p -u`'s;
   - every $DATA stream fls lists has the same sha256 through
     `ntkit ntfs cat PATH[:STREAM]` as through `icat`;
+  - `ntkit ntfs stat` reports the $STANDARD_INFORMATION times, owner SID,
+    link count and $FILE_NAME names istat does;
   - `ntkit ntfs info` reports the serial number and cluster size fsstat does.
 Images TSK cannot read (2 MiB clusters, TSK 4.11) are walked and every stream
 read through ntkit, and compared with ntfs-3g's ntfsls/ntfscat instead.
@@ -95,6 +97,45 @@ def ntkit_walk(ntkit, img, off):
     return entries
 
 
+def istat_and_stat(ntkit, img, off, so, ino, path):
+    ist = subprocess.run(["istat"] + so + [img, ino], capture_output=True, text=True,
+                         env=dict(os.environ, TZ="UTC")).stdout
+    st = subprocess.run([ntkit, "ntfs", "stat", img, "/" + path, "--json", "--offset", str(off)],
+                        capture_output=True, text=True).stdout
+    return ist, json.loads(st or "{}")
+
+
+def tsk_time(t):
+    """'2019-03-03 12:35:01.668805500 (UTC)' -> '2019-03-03T12:35:01.6688055Z'"""
+    m = re.match(r"(\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d)\.(\d{7})", t)
+    return m and "%sT%s.%sZ" % m.groups()
+
+
+def compare_istat(img, path, ist, st):
+    if not st:
+        fail("%s: ntkit stat %s failed" % (img, path))
+        return
+    si = ist.split("$FILE_NAME Attribute Values:")[0]
+    for label, key in (("Created", "created"), ("File Modified", "modified"),
+                       ("MFT Modified", "mft_modified"), ("Accessed", "accessed")):
+        m = re.search("^" + label + r":\t(.*)$", si, re.M)
+        # FILETIME 0 (mkntfs leaves $MFT's times at 0): TSK prints it as 2076.
+        if st.get(key, "").startswith("1601-01-01T00:00:00.0000000"):
+            continue
+        if m and tsk_time(m.group(1)) and tsk_time(m.group(1)) != st.get(key):
+            fail("%s: %s %s: istat %s, ntkit %s" % (img, path, key, m.group(1), st.get(key)))
+    m = re.search(r"Security ID: \d+\s+\((S-[\d-]+)\)", ist)
+    if m and st.get("owner") != m.group(1):
+        fail("%s: %s owner: istat %s, ntkit %s" % (img, path, m.group(1), st.get("owner")))
+    m = re.search(r"^Links: (\d+)", ist, re.M)
+    if m and st.get("links") != int(m.group(1)):
+        fail("%s: %s links: istat %s, ntkit %s" % (img, path, m.group(1), st.get("links")))
+    theirs = sorted(re.findall(r"^Name: (.*)$", ist, re.M))
+    ours = sorted(n["name"] for n in st.get("names", []))
+    if theirs and theirs != ours:
+        fail("%s: %s $FILE_NAMEs: istat %s, ntkit %s" % (img, path, theirs, ours))
+
+
 def check_tsk(ntkit, img, off):
     so = ["-o", str(off // 512)] if off else []
     fls = subprocess.run(["fls", "-r", "-p", "-u"] + so + [img], capture_output=True, text=True)
@@ -140,6 +181,15 @@ def check_tsk(ntkit, img, off):
         elif rc1 == 0 and h1 != h2:
             fail("%s: %s: icat sha256 %s, ntkit %s" % (img, path, h1, h2))
         n += 1
+    # istat: $STANDARD_INFORMATION times, owner SID, link count, $FILE_NAMEs.
+    inodes = {}
+    for path, addr in tsk_data.items():
+        if ":" not in path:
+            inodes.setdefault(addr.split("-")[0], path)
+    jobs = [(ino, path, POOL.submit(istat_and_stat, ntkit, img, off, so, ino, path))
+            for ino, path in sorted(inodes.items())]
+    for ino, path, j in jobs:
+        compare_istat(img, path, *j.result())
     fs = subprocess.run(["fsstat"] + so + [img], capture_output=True, text=True).stdout
     info = json.loads(subprocess.run([ntkit, "ntfs", "info", img, "--json", "--offset", str(off)],
                                      capture_output=True, text=True).stdout or "{}")
@@ -242,7 +292,7 @@ def main():
     if not os.path.isdir(src_dir):
         print("shared test data absent: skipping")
         return SKIP
-    for tool in ("fls", "icat", "fsstat"):
+    for tool in ("fls", "icat", "fsstat", "istat"):
         if not prepare and not shutil.which(tool):
             print("%s (sleuthkit) not installed: skipping" % tool)
             return SKIP
