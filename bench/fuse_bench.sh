@@ -46,7 +46,7 @@ make_image() {
     echo "building $IMG (once) ..."
     local tmp=$IMG.tmp
     rm -f "$tmp"
-    truncate -s $(( (BIG_MIB * 2 + 512 + FILES / 8) ))M "$tmp"
+    truncate -s $(( BIG_MIB * 2 + 256 + FILES / 100 ))M "$tmp"
     mkntfs -q -F -f -c 4096 -L bench "$tmp" >/dev/null 2>&1 || return 1
     ntfs-3g -o streams_interface=windows,compression,big_writes "$tmp" "$MNT" || return 1
     python3 - "$MNT" "$FILES" "$BIG_MIB" <<'EOF' || { fusermount3 -u "$MNT"; return 1; }

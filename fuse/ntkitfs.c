@@ -508,18 +508,22 @@ typedef struct open_file {
     bool spliceable;     /* plain image, uncompressed, non-resident, unencrypted */
 } open_file;
 
-static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+static void open_file_free(open_file *of)
 {
-    fs_ctx *fs = FS(req);
-    if ((fi->flags & O_ACCMODE) != O_RDONLY || (fi->flags & O_TRUNC)) {
-        fuse_reply_err(req, EROFS);
-        return;
+    if (of) {
+        ntfs_stream_close(of->s);
+        ntfs_close(of->f);
+        free(of);
     }
+}
+
+/* Opens the $DATA stream (unnamed, or the named one of a stream node).
+ * Returns 0 or an errno. */
+static int open_file_new(fs_ctx *fs, fuse_ino_t ino, open_file **out)
+{
     open_file *of = calloc(1, sizeof *of);
-    if (!of) {
-        fuse_reply_err(req, ENOMEM);
-        return;
-    }
+    if (!of)
+        return ENOMEM;
     of->rec = rec_of_ino(ino);
     int rc = ntfs_open_ref(fs->vol, of->rec, &of->f);
     char name[NTFS_NAME_MAX + 1] = "";
@@ -529,13 +533,86 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
         rc = ntfs_stream_open(of->f, NTFS_AT_DATA, name[0] ? name : NULL, &of->s);
     if (rc != NT_OK) {
         int e = nt_errno(fs, rc, of->rec, "open $DATA");
-        ntfs_close(of->f);
-        free(of);
-        fuse_reply_err(req, e);
-        return;
+        open_file_free(of);
+        return e;
     }
     ntfs_stream_get_info(of->s, &of->info);
     of->spliceable = fs->image_fd >= 0 && !of->info.resident && !of->info.compressed && !of->info.encrypted;
+    *out = of;
+    return 0;
+}
+
+/* With the kernel's no-open mode (no OPEN/RELEASE round trips per file),
+ * reads arrive without a handle: each worker thread keeps its last few
+ * streams open. The cache is per thread, so handles are never shared. */
+#define THREAD_STREAMS 4
+typedef struct thread_streams {
+    open_file *of[THREAD_STREAMS];
+    fuse_ino_t ino[THREAD_STREAMS];
+    unsigned next;
+} thread_streams;
+
+static pthread_key_t g_streams_key;
+
+static void thread_streams_free(void *p)
+{
+    thread_streams *ts = p;
+    if (!ts)
+        return;
+    for (int i = 0; i < THREAD_STREAMS; i++)
+        open_file_free(ts->of[i]);
+    free(ts);
+}
+
+static int thread_stream(fs_ctx *fs, fuse_ino_t ino, open_file **out)
+{
+    thread_streams *ts = pthread_getspecific(g_streams_key);
+    if (!ts) {
+        ts = calloc(1, sizeof *ts);
+        if (!ts || pthread_setspecific(g_streams_key, ts) != 0) {
+            free(ts);
+            return ENOMEM;
+        }
+    }
+    for (int i = 0; i < THREAD_STREAMS; i++) {
+        if (ts->of[i] && ts->ino[i] == ino) {
+            *out = ts->of[i];
+            return 0;
+        }
+    }
+    open_file *of;
+    int e = open_file_new(fs, ino, &of);
+    if (e)
+        return e;
+    unsigned k = ts->next++ % THREAD_STREAMS;
+    open_file_free(ts->of[k]);
+    ts->of[k] = of;
+    ts->ino[k] = ino;
+    *out = of;
+    return 0;
+}
+
+static bool g_no_open; /* the kernel agreed to skip OPEN for files */
+
+static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+    fs_ctx *fs = FS(req);
+    if ((fi->flags & O_ACCMODE) != O_RDONLY || (fi->flags & O_TRUNC)) {
+        fuse_reply_err(req, EROFS);
+        return;
+    }
+    if (g_no_open) {
+        /* ENOSYS = "opens need no round trip" from now on; the kernel
+         * keeps the page cache (FOPEN_KEEP_CACHE is its no-open default) */
+        fuse_reply_err(req, ENOSYS);
+        return;
+    }
+    open_file *of;
+    int e = open_file_new(fs, ino, &of);
+    if (e) {
+        fuse_reply_err(req, e);
+        return;
+    }
     fi->fh = (uint64_t)(uintptr_t)of;
     fi->keep_cache = 1;
     fuse_reply_open(req, fi);
@@ -544,12 +621,7 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 static void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
     (void)ino;
-    open_file *of = (open_file *)(uintptr_t)fi->fh;
-    if (of) {
-        ntfs_stream_close(of->s);
-        ntfs_close(of->f);
-        free(of);
-    }
+    open_file_free((open_file *)(uintptr_t)fi->fh);
     fuse_reply_err(req, 0);
 }
 
@@ -608,12 +680,18 @@ static bool read_splice(fs_ctx *fs, fuse_req_t req, open_file *of, uint64_t off,
 
 static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi)
 {
-    (void)ino;
     fs_ctx *fs = FS(req);
     open_file *of = (open_file *)(uintptr_t)fi->fh;
     if (off < 0) {
         fuse_reply_err(req, EINVAL);
         return;
+    }
+    if (!of) {
+        int e = thread_stream(fs, ino, &of);
+        if (e) {
+            fuse_reply_err(req, e);
+            return;
+        }
     }
     uint64_t o = (uint64_t)off;
     if (o >= of->info.size) {
@@ -1057,6 +1135,10 @@ static void op_init(void *userdata, struct fuse_conn_info *conn)
         conn->want |= FUSE_CAP_READDIRPLUS;
         conn->want &= ~(unsigned)FUSE_CAP_READDIRPLUS_AUTO;
     }
+    if (conn->capable & FUSE_CAP_NO_OPEN_SUPPORT) {
+        conn->want |= FUSE_CAP_NO_OPEN_SUPPORT;
+        g_no_open = true;
+    }
     if (conn->capable & FUSE_CAP_ASYNC_READ)
         conn->want |= FUSE_CAP_ASYNC_READ;
     conn->max_readahead = conn->max_readahead > (1u << 20) ? conn->max_readahead : (1u << 20);
@@ -1233,8 +1315,9 @@ int main(int argc, char **argv)
     cfg.read = vol_read;
     cfg.allocator = fs->arena.iface;
     cfg.volume_size = cli_image_volume_size(fs->img);
-    cfg.mft_cache_records = 4096;
-    cfg.index_cache_blocks = 256;
+    /* libntfs' caches are searched linearly: bigger is slower */
+    cfg.mft_cache_records = 128;
+    cfg.index_cache_blocks = 64;
     cfg.cu_cache_units = 32;
     cfg.lock = vol_lock;
     cfg.unlock = vol_unlock;
@@ -1297,6 +1380,8 @@ int main(int argc, char **argv)
         goto out;
     }
     fuse_daemonize(cl.foreground);
+    if (pthread_key_create(&g_streams_key, thread_streams_free) != 0)
+        goto out_unmount;
     if (cl.singlethread) {
         ret = fuse_session_loop(se);
     } else {
@@ -1308,6 +1393,10 @@ int main(int argc, char **argv)
         fuse_loop_cfg_destroy(lc);
     }
     ret = ret != 0 ? 1 : 0;
+    /* this thread's cached streams (single-threaded mode): before unmount */
+    thread_streams_free(pthread_getspecific(g_streams_key));
+    pthread_setspecific(g_streams_key, NULL);
+out_unmount:
     fuse_session_unmount(se);
     fuse_remove_signal_handlers(se);
 out:
