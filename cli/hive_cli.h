@@ -17,13 +17,13 @@ typedef struct hive_file {
     void *map;
     size_t size;
     nthive hive;
-    cli_arena arena;      /* the parser's heap (chunk allocator) */
+    cli_arena arena; /* the parser's heap (chunk allocator) */
     bool have_arena;
 } hive_file;
 
 /* Options every subcommand shares. */
 typedef struct hive_opts {
-    size_t heap;       /* --heap, 0 = default */
+    size_t heap; /* --heap, 0 = default */
 } hive_opts;
 
 /* Maps and opens; prints the error and returns an exit code on failure. */
@@ -52,7 +52,6 @@ void hive_print_text(FILE *out, const char *s, size_t len);
 void hive_json_string(FILE *out, const char *s, size_t len);
 
 const char *hive_type_name(uint32_t type);
-
 
 /* Reads a value's whole data into malloc'd memory (limited to 256 MiB). */
 int hive_value_bytes(const nthive_value *v, uint8_t **data, size_t *len);

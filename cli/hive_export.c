@@ -121,8 +121,8 @@ static void reg_value(const nthive_value *v, const char *name, size_t nlen, size
     putchar('\n');
 }
 
-static int export_key(hive_file *f, const nthive_key *key, const char *path, size_t path_len,
-                      uint32_t depth, void *vctx)
+static int export_key(hive_file *f, const nthive_key *key, const char *path, size_t path_len, uint32_t depth,
+                      void *vctx)
 {
     export_ctx *c = vctx;
     nthive_value_iter it;

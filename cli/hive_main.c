@@ -52,8 +52,8 @@ typedef struct counts {
     uint64_t keys, values;
 } counts;
 
-static int count_key(hive_file *f, const nthive_key *key, const char *path, size_t path_len,
-                     uint32_t depth, void *ctx)
+static int count_key(hive_file *f, const nthive_key *key, const char *path, size_t path_len, uint32_t depth,
+                     void *ctx)
 {
     counts *c = ctx;
     nthive_value_iter it;
@@ -156,9 +156,8 @@ int hive_cmd_info(int argc, char **argv)
         hive_json_string(stdout, fname, fname_len);
         printf(", \"checksum_stored\": %u, \"checksum_computed\": %u, \"checksum_ok\": %s, "
                "\"bad_bins\": %u, \"keys\": %llu, \"values\": %llu, \"complete\": %s}\n",
-               in.checksum_stored, in.checksum_computed, in.checksum_ok ? "true" : "false",
-               in.bad_bins, (unsigned long long)c.keys, (unsigned long long)c.values,
-               walk_rc ? "false" : "true");
+               in.checksum_stored, in.checksum_computed, in.checksum_ok ? "true" : "false", in.bad_bins,
+               (unsigned long long)c.keys, (unsigned long long)c.values, walk_rc ? "false" : "true");
     } else {
         printf("file:            %s\n", file);
         printf("version:         %u.%u\n", in.major, in.minor);

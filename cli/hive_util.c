@@ -71,12 +71,17 @@ int hive_exit_code(int status)
 {
     switch (status) {
     case NT_OK:
-    case NT_END: return EXIT_NTKIT_OK;
-    case NT_ERR_NOT_FOUND: return EXIT_NTKIT_NOT_FOUND;
-    case NT_ERR_INVALID: return EXIT_NTKIT_USAGE;
+    case NT_END:
+        return EXIT_NTKIT_OK;
+    case NT_ERR_NOT_FOUND:
+        return EXIT_NTKIT_NOT_FOUND;
+    case NT_ERR_INVALID:
+        return EXIT_NTKIT_USAGE;
     case NT_ERR_IO:
-    case NT_ERR_NOMEM: return EXIT_NTKIT_IO;
-    default: return EXIT_NTKIT_CORRUPT;
+    case NT_ERR_NOMEM:
+        return EXIT_NTKIT_IO;
+    default:
+        return EXIT_NTKIT_CORRUPT;
     }
 }
 
@@ -210,11 +215,21 @@ void hive_json_string(FILE *out, const char *s, size_t len)
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)s[i];
         switch (c) {
-        case '"': fputs("\\\"", out); break;
-        case '\\': fputs("\\\\", out); break;
-        case '\n': fputs("\\n", out); break;
-        case '\r': fputs("\\r", out); break;
-        case '\t': fputs("\\t", out); break;
+        case '"':
+            fputs("\\\"", out);
+            break;
+        case '\\':
+            fputs("\\\\", out);
+            break;
+        case '\n':
+            fputs("\\n", out);
+            break;
+        case '\r':
+            fputs("\\r", out);
+            break;
+        case '\t':
+            fputs("\\t", out);
+            break;
         default:
             if (c < 0x20 || c == 0x7F)
                 fprintf(out, "\\u%04x", c);
@@ -228,9 +243,18 @@ void hive_json_string(FILE *out, const char *s, size_t len)
 const char *hive_type_name(uint32_t type)
 {
     static const char *const names[] = {
-        "REG_NONE", "REG_SZ", "REG_EXPAND_SZ", "REG_BINARY", "REG_DWORD", "REG_DWORD_BIG_ENDIAN",
-        "REG_LINK", "REG_MULTI_SZ", "REG_RESOURCE_LIST", "REG_FULL_RESOURCE_DESCRIPTOR",
-        "REG_RESOURCE_REQUIREMENTS_LIST", "REG_QWORD",
+        "REG_NONE",
+        "REG_SZ",
+        "REG_EXPAND_SZ",
+        "REG_BINARY",
+        "REG_DWORD",
+        "REG_DWORD_BIG_ENDIAN",
+        "REG_LINK",
+        "REG_MULTI_SZ",
+        "REG_RESOURCE_LIST",
+        "REG_FULL_RESOURCE_DESCRIPTOR",
+        "REG_RESOURCE_REQUIREMENTS_LIST",
+        "REG_QWORD",
     };
     return type < sizeof names / sizeof names[0] ? names[type] : NULL;
 }

@@ -96,15 +96,15 @@ enum {
 /* An open hive. The caller owns it (stack, static or heap); all fields are
  * private: use the functions below. */
 typedef struct nthive {
-    const uint8_t *file;      /* the caller's buffer */
+    const uint8_t *file; /* the caller's buffer */
     size_t file_size;
-    const uint8_t *bins;      /* file + 4096 */
-    uint32_t bins_size;       /* usable hive-bins bytes */
-    uint32_t max_bin;         /* largest well-formed bin, bounds bin lookups */
-    uint32_t bad_bins;        /* bin headers that failed their checks */
-    uint32_t first_bad_bin;   /* cell offset of the first one */
+    const uint8_t *bins;    /* file + 4096 */
+    uint32_t bins_size;     /* usable hive-bins bytes */
+    uint32_t max_bin;       /* largest well-formed bin, bounds bin lookups */
+    uint32_t bad_bins;      /* bin headers that failed their checks */
+    uint32_t first_bad_bin; /* cell offset of the first one */
     uint32_t minor;
-    uint32_t bin_start;       /* one-entry cache of the last bin found */
+    uint32_t bin_start; /* one-entry cache of the last bin found */
     uint32_t bin_size;
     nt_diag diag;
 } nthive;
@@ -112,40 +112,40 @@ typedef struct nthive {
 /* The base block (header) as stored, plus the verdicts derived from it. */
 typedef struct nthive_info {
     uint32_t seq_primary, seq_secondary;
-    bool dirty;                 /* sequence numbers differ: a log was not applied */
-    uint64_t timestamp;         /* FILETIME of the last write */
+    bool dirty;         /* sequence numbers differ: a log was not applied */
+    uint64_t timestamp; /* FILETIME of the last write */
     uint32_t major, minor;
-    uint32_t file_type;         /* 0 = primary file */
-    uint32_t file_format;       /* 1 = direct memory load */
-    uint32_t root_offset;       /* cell offset of the root key */
-    uint32_t hbins_size;        /* hive-bins data size declared in the header */
-    uint32_t usable_size;       /* what the file actually holds of it */
+    uint32_t file_type;   /* 0 = primary file */
+    uint32_t file_format; /* 1 = direct memory load */
+    uint32_t root_offset; /* cell offset of the root key */
+    uint32_t hbins_size;  /* hive-bins data size declared in the header */
+    uint32_t usable_size; /* what the file actually holds of it */
     uint32_t clustering_factor;
-    uint32_t flags;             /* Windows 10 base-block flags (0x90) */
-    const uint8_t *file_name;   /* 64 bytes of UTF-16LE, NUL-padded (view) */
-    size_t file_name_units;     /* units up to the first NUL */
+    uint32_t flags;           /* Windows 10 base-block flags (0x90) */
+    const uint8_t *file_name; /* 64 bytes of UTF-16LE, NUL-padded (view) */
+    size_t file_name_units;   /* units up to the first NUL */
     uint32_t checksum_stored;
     uint32_t checksum_computed;
     bool checksum_ok;
-    uint32_t bad_bins;          /* hbin headers that failed their checks */
-    uint32_t first_bad_bin;     /* cell offset of the first, if any */
-    bool truncated;             /* the file is shorter than the header says */
+    uint32_t bad_bins;      /* hbin headers that failed their checks */
+    uint32_t first_bad_bin; /* cell offset of the first, if any */
+    bool truncated;         /* the file is shorter than the header says */
 } nthive_info;
 
 /* A name as stored: Latin-1 bytes (compressed) or UTF-16LE code units. A
  * view into the hive; NULs and '\' may occur inside; never terminated. */
 typedef struct nthive_name {
     const uint8_t *data;
-    size_t len;      /* in bytes */
-    bool latin1;     /* true: one byte per character; false: UTF-16LE */
+    size_t len;  /* in bytes */
+    bool latin1; /* true: one byte per character; false: UTF-16LE */
 } nthive_name;
 
 /* A key (nk cell). Plain data: copy it freely while the hive lives. */
 typedef struct nthive_key {
     nthive *hive;
-    uint32_t offset;       /* cell offset of the nk */
-    uint32_t size;         /* cell payload bytes */
-    const uint8_t *nk;     /* cell payload */
+    uint32_t offset;   /* cell offset of the nk */
+    uint32_t size;     /* cell payload bytes */
+    const uint8_t *nk; /* cell payload */
 } nthive_key;
 
 /* A value (vk cell). Plain data like nthive_key. */
@@ -159,11 +159,11 @@ typedef struct nthive_value {
 /* Iterator over a key's subkey list (li, lf, lh, or ri over leaves). */
 typedef struct nthive_subkey_iter {
     nthive *hive;
-    const uint8_t *list;      /* top list payload (NULL when done) */
+    const uint8_t *list; /* top list payload (NULL when done) */
     uint32_t list_offset;
-    uint32_t count, index;    /* entries of the top list */
-    uint16_t kind;            /* signature of the top list */
-    const uint8_t *leaf;      /* current leaf under an ri (or NULL) */
+    uint32_t count, index; /* entries of the top list */
+    uint16_t kind;         /* signature of the top list */
+    const uint8_t *leaf;   /* current leaf under an ri (or NULL) */
     uint32_t leaf_offset;
     uint32_t leaf_count, leaf_index;
     uint16_t leaf_kind;
@@ -181,11 +181,11 @@ typedef struct nthive_value_iter {
  * ordinary data, one per segment for big data (db). */
 typedef struct nthive_data_iter {
     nthive *hive;
-    const uint8_t *single;    /* the only piece, when not big data */
-    const uint8_t *segments;  /* db segment list payload */
+    const uint8_t *single;   /* the only piece, when not big data */
+    const uint8_t *segments; /* db segment list payload */
     uint32_t segments_offset;
     uint32_t count, index;
-    uint32_t remaining;       /* bytes still to deliver */
+    uint32_t remaining; /* bytes still to deliver */
 } nthive_data_iter;
 
 /* Iterator over the strings of REG_MULTI_SZ data. */
@@ -419,8 +419,8 @@ int nthive_decode_qword(const void *data, size_t len, uint64_t *out);
 
 typedef struct nthive_walk_frame {
     nthive_subkey_iter it;
-    int pending;                 /* error from starting this key's list */
-    nt_diag pending_diag;        /* ... and its diagnostic */
+    int pending;          /* error from starting this key's list */
+    nt_diag pending_diag; /* ... and its diagnostic */
 } nthive_walk_frame;
 
 /* A depth-first, pre-order walk with an explicit stack (no recursion) and a
@@ -443,8 +443,7 @@ typedef struct nthive_walk {
  * 8 bytes of hive-bins data through `alloc`; release them with
  * nthive_walk_free. Returns NT_OK, NT_ERR_INVALID or NT_ERR_NOMEM (nothing
  * is then held). */
-int nthive_walk_init(nthive_walk *w, const nthive_key *start, uint32_t max_depth,
-                     const nt_allocator *alloc);
+int nthive_walk_init(nthive_walk *w, const nthive_key *start, uint32_t max_depth, const nt_allocator *alloc);
 
 /* Yields the next key in pre-order (each key before its subkeys, subkeys in
  * list order) and its depth (0 = start). Returns NT_OK, NT_END when done,

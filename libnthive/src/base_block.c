@@ -44,8 +44,7 @@ int nthive_open(nthive *h, const void *data, size_t size)
     if (!data)
         return nt_diag_set(&h->diag, NT_ERR_INVALID, NT_DIAG_NO_OFFSET, "no hive data given");
     if (size < NTHIVE_BINS_START)
-        return nt_diag_set(&h->diag, NT_ERR_CORRUPT, size,
-                           "file is shorter than a 4096-byte base block");
+        return nt_diag_set(&h->diag, NT_ERR_CORRUPT, size, "file is shorter than a 4096-byte base block");
     if (nt_memcmp(b, "regf", 4) != 0)
         return nt_diag_set(&h->diag, NT_ERR_CORRUPT, 0, "base block signature is not \"regf\"");
     major = nt_le32(b + BB_MAJOR);
@@ -73,8 +72,7 @@ int nthive_open(nthive *h, const void *data, size_t size)
     /* The header's size wins over a longer file (remnant data after it); a
      * shorter file is a truncated hive and is read as far as it goes. */
     declared = nt_le32(b + BB_HBINS_SIZE);
-    avail = size - NTHIVE_BINS_START > 0x7FFFF000u ? 0x7FFFF000u
-                                                    : (uint32_t)(size - NTHIVE_BINS_START);
+    avail = size - NTHIVE_BINS_START > 0x7FFFF000u ? 0x7FFFF000u : (uint32_t)(size - NTHIVE_BINS_START);
     h->bins_size = declared < avail ? declared : avail;
     hive_scan_bins(h, avail);
     return NT_OK;

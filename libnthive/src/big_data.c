@@ -18,8 +18,8 @@ uint32_t nthive_value_data_size(const nthive_value *value)
 }
 
 /* Where the data is: *single for one piece, or *db for a db record. */
-static int locate(const nthive_value *v, const uint8_t **single, uint32_t *len,
-                  const uint8_t **db, uint32_t *db_off)
+static int locate(const nthive_value *v, const uint8_t **single, uint32_t *len, const uint8_t **db,
+                  uint32_t *db_off)
 {
     nthive *h = v->hive;
     uint32_t raw = nt_le32(v->vk + VK_DATA_SIZE), size = raw & ~INLINE_BIT;
@@ -45,7 +45,8 @@ static int locate(const nthive_value *v, const uint8_t **single, uint32_t *len,
         *len = 0;
         return NT_OK;
     }
-    r = hive_cell(h, off, v->vk + VK_DATA_OFFSET, "value data offset points outside the hive data", &p, &cell_size);
+    r = hive_cell(h, off, v->vk + VK_DATA_OFFSET, "value data offset points outside the hive data", &p,
+                  &cell_size);
     if (r)
         return r;
     /* Real hives also keep large data in one cell; trust "db" only where
@@ -105,7 +106,8 @@ int nthive_value_segments(const nthive_value *value, nthive_data_iter *it)
     list_off = nt_le32(db + DB_LIST);
     if (count == 0 || (uint64_t)count * NTHIVE_DB_SEGMENT < size)
         return hive_fail(h, NT_ERR_CORRUPT, off, "big data segment count cannot hold the value size");
-    r = hive_cell(h, list_off, db + DB_LIST, "big data segment list points outside the hive data", &list, &list_size);
+    r = hive_cell(h, list_off, db + DB_LIST, "big data segment list points outside the hive data", &list,
+                  &list_size);
     if (r)
         return r;
     if (count > list_size / 4)

@@ -2,8 +2,8 @@
  * payload, 8-byte aligned, never crossing the end of its bin. */
 #include "internal.h"
 
-int hive_cell(nthive *h, uint32_t off, const uint8_t *field, const char *outside,
-              const uint8_t **payload, uint32_t *size)
+int hive_cell(nthive *h, uint32_t off, const uint8_t *field, const char *outside, const uint8_t **payload,
+              uint32_t *size)
 {
     uint32_t raw, len, bin_start, bin_size;
     int r;

@@ -9,9 +9,9 @@
 /* Two-byte signatures as little-endian 16-bit numbers. */
 #define SIG(a, b) ((uint16_t)((uint8_t)(a) | ((uint8_t)(b) << 8)))
 
-#define NK_MIN 76u   /* fixed part of a key node */
-#define VK_MIN 20u   /* fixed part of a key value */
-#define SK_MIN 20u   /* fixed part of a security cell */
+#define NK_MIN 76u /* fixed part of a key node */
+#define VK_MIN 20u /* fixed part of a key value */
+#define SK_MIN 20u /* fixed part of a security cell */
 #define HBIN_HEADER 32u
 
 /* Records a corruption at cell offset `cell_off` (converted to a file
@@ -25,8 +25,8 @@ static inline int hive_fail(nthive *h, int status, uint32_t cell_off, const char
  * field). `field` (in the hive buffer, or NULL) is where `off` was read
  * from: a reference that leads nowhere is reported there, with the rule
  * `outside`. Other failures are reported at the cell. */
-int hive_cell(nthive *h, uint32_t off, const uint8_t *field, const char *outside,
-              const uint8_t **payload, uint32_t *size);
+int hive_cell(nthive *h, uint32_t off, const uint8_t *field, const char *outside, const uint8_t **payload,
+              uint32_t *size);
 
 /* hbin.c: finds the bin holding cell offset `off`. */
 int hive_find_bin(nthive *h, uint32_t off, uint32_t *start, uint32_t *size);
@@ -34,15 +34,14 @@ int hive_find_bin(nthive *h, uint32_t off, uint32_t *start, uint32_t *size);
 void hive_scan_bins(nthive *h, uint32_t avail);
 
 /* key_node.c */
-int hive_key_from_cell(nthive *h, uint32_t off, const uint8_t *field, const char *outside,
-                       nthive_key *key);
+int hive_key_from_cell(nthive *h, uint32_t off, const uint8_t *field, const char *outside, nthive_key *key);
 
 /* upcase.c: compare helpers over code-unit sources. */
 typedef struct unit_src {
     const uint8_t *p;
-    size_t len;   /* bytes */
-    size_t pos;   /* bytes consumed */
-    int kind;     /* 0 Latin-1, 1 UTF-16LE, 2 UTF-8 */
+    size_t len;       /* bytes */
+    size_t pos;       /* bytes consumed */
+    int kind;         /* 0 Latin-1, 1 UTF-16LE, 2 UTF-8 */
     uint16_t pending; /* low surrogate owed by UTF-8 decoding, or 0 */
 } unit_src;
 

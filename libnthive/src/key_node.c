@@ -12,8 +12,7 @@
 #define NK_NAME_LEN 72
 #define NK_CLASS_LEN 74
 
-int hive_key_from_cell(nthive *h, uint32_t off, const uint8_t *field, const char *outside,
-                       nthive_key *key)
+int hive_key_from_cell(nthive *h, uint32_t off, const uint8_t *field, const char *outside, nthive_key *key)
 {
     const uint8_t *p;
     uint32_t size;
@@ -92,7 +91,8 @@ int nthive_key_class(const nthive_key *key, nthive_name *class_name)
 
     if (off == NTHIVE_NO_CELL || len == 0)
         return NT_ERR_NOT_FOUND;
-    r = hive_cell(key->hive, off, key->nk + NK_CLASS, "class name offset points outside the hive data", &p, &size);
+    r = hive_cell(key->hive, off, key->nk + NK_CLASS, "class name offset points outside the hive data", &p,
+                  &size);
     if (r)
         return r;
     if (len > size)

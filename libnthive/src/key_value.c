@@ -19,12 +19,12 @@ int nthive_values(const nthive_key *key, nthive_value_iter *it)
     it->hive = h;
     if (count == 0)
         return NT_OK;
-    r = hive_cell(h, off, key->nk + NK_VALUE_LIST, "value list offset points outside the hive data", &p, &size);
+    r = hive_cell(h, off, key->nk + NK_VALUE_LIST, "value list offset points outside the hive data", &p,
+                  &size);
     if (r)
         return r;
     if (count > size / 4)
-        return hive_fail(h, NT_ERR_CORRUPT, off,
-                         "value list cell is shorter than the key's value count");
+        return hive_fail(h, NT_ERR_CORRUPT, off, "value list cell is shorter than the key's value count");
     it->list = p;
     it->list_offset = off;
     it->count = count;

@@ -14,15 +14,15 @@ int nthive_key_security(const nthive_key *key, const uint8_t **sd, size_t *len)
 
     if (off == NTHIVE_NO_CELL)
         return NT_ERR_NOT_FOUND;
-    r = hive_cell(key->hive, off, key->nk + NK_SECURITY, "security offset points outside the hive data", &p, &size);
+    r = hive_cell(key->hive, off, key->nk + NK_SECURITY, "security offset points outside the hive data", &p,
+                  &size);
     if (r)
         return r;
     if (size < SK_MIN || nt_le16(p) != SIG('s', 'k'))
         return hive_fail(key->hive, NT_ERR_CORRUPT, off, "security cell has no \"sk\" record");
     dlen = nt_le32(p + SK_DESC_SIZE);
     if (dlen > size - SK_MIN)
-        return hive_fail(key->hive, NT_ERR_CORRUPT, off,
-                         "security descriptor runs past the end of its cell");
+        return hive_fail(key->hive, NT_ERR_CORRUPT, off, "security descriptor runs past the end of its cell");
     *sd = p + SK_MIN;
     *len = dlen;
     return NT_OK;

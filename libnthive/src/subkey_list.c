@@ -26,10 +26,14 @@ static const uint8_t *entry_field(const uint8_t *list, uint16_t sig, uint32_t i)
 static const char *entry_outside(uint16_t sig)
 {
     switch (sig) {
-    case SIG('l', 'i'): return "li entry points outside the hive data";
-    case SIG('l', 'f'): return "lf entry points outside the hive data";
-    case SIG('l', 'h'): return "lh entry points outside the hive data";
-    default: return "ri entry points outside the hive data";
+    case SIG('l', 'i'):
+        return "li entry points outside the hive data";
+    case SIG('l', 'f'):
+        return "lf entry points outside the hive data";
+    case SIG('l', 'h'):
+        return "lh entry points outside the hive data";
+    default:
+        return "ri entry points outside the hive data";
     }
 }
 
@@ -49,8 +53,7 @@ static int load_list(nthive *h, const uint8_t *field, const char *outside, const
         return hive_fail(h, NT_ERR_CORRUPT, off, "subkey list cell is too small");
     s = nt_le16(p);
     if (!hive_is_leaf_sig(s) && s != SIG('r', 'i'))
-        return hive_fail(h, NT_ERR_CORRUPT, off,
-                         "subkey list has no li/lf/lh/ri signature");
+        return hive_fail(h, NT_ERR_CORRUPT, off, "subkey list has no li/lf/lh/ri signature");
     n = nt_le16(p + 2);
     if ((uint64_t)n * entry_size(s) > size - 4)
         return hive_fail(h, NT_ERR_CORRUPT, off, "subkey list entries run past the end of its cell");
@@ -70,8 +73,8 @@ int nthive_subkeys(const nthive_key *key, nthive_subkey_iter *it)
     it->hive = h;
     if (nt_le32(key->nk + NK_SUBKEY_COUNT) == 0)
         return NT_OK;
-    r = load_list(h, key->nk + NK_SUBKEY_LIST, "subkey list offset points outside the hive data", &it->list, &it->kind,
-                  &it->count);
+    r = load_list(h, key->nk + NK_SUBKEY_LIST, "subkey list offset points outside the hive data", &it->list,
+                  &it->kind, &it->count);
     if (r) {
         it->list = 0;
         return r;
@@ -121,8 +124,8 @@ int nthive_subkey_next(nthive_subkey_iter *it, nthive_key *child)
 }
 
 /* Compares entry i of a leaf with the wanted name. */
-static int cmp_entry(nthive *h, const uint8_t *list, uint16_t sig, uint32_t i, const char *name,
-                     size_t len, nthive_key *k, int *cmp)
+static int cmp_entry(nthive *h, const uint8_t *list, uint16_t sig, uint32_t i, const char *name, size_t len,
+                     nthive_key *k, int *cmp)
 {
     nthive_name n;
     const uint8_t *f = entry_field(list, sig, i);
@@ -136,8 +139,8 @@ static int cmp_entry(nthive *h, const uint8_t *list, uint16_t sig, uint32_t i, c
 
 /* Binary search in one sorted leaf. NT_ERR_NOT_FOUND also when an entry is
  * bad: the linear scan then decides. */
-static int search_leaf(nthive *h, const uint8_t *list, uint16_t sig, uint32_t count,
-                       const char *name, size_t len, nthive_key *child)
+static int search_leaf(nthive *h, const uint8_t *list, uint16_t sig, uint32_t count, const char *name,
+                       size_t len, nthive_key *child)
 {
     uint32_t lo = 0, hi = count;
     while (lo < hi) {
@@ -155,8 +158,7 @@ static int search_leaf(nthive *h, const uint8_t *list, uint16_t sig, uint32_t co
     return NT_ERR_NOT_FOUND;
 }
 
-static int search_sorted(const nthive_subkey_iter *it, const char *name, size_t len,
-                         nthive_key *child)
+static int search_sorted(const nthive_subkey_iter *it, const char *name, size_t len, nthive_key *child)
 {
     nthive *h = it->hive;
     if (it->kind != SIG('r', 'i'))
@@ -167,8 +169,8 @@ static int search_sorted(const nthive_subkey_iter *it, const char *name, size_t 
         uint16_t sig;
         uint32_t n;
         int c;
-        if (load_list(h, entry_field(it->list, it->kind, i), "ri entry points outside the hive data",
-                      &leaf, &sig, &n) ||
+        if (load_list(h, entry_field(it->list, it->kind, i), "ri entry points outside the hive data", &leaf,
+                      &sig, &n) ||
             !hive_is_leaf_sig(sig) || n == 0)
             continue;
         if (cmp_entry(h, leaf, sig, n - 1, name, len, child, &c))

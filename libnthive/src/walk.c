@@ -4,8 +4,7 @@
  * bounded time and memory, without recursion. */
 #include "internal.h"
 
-int nthive_walk_init(nthive_walk *w, const nthive_key *start, uint32_t max_depth,
-                     const nt_allocator *alloc)
+int nthive_walk_init(nthive_walk *w, const nthive_key *start, uint32_t max_depth, const nt_allocator *alloc)
 {
     size_t bits;
 
@@ -19,7 +18,7 @@ int nthive_walk_init(nthive_walk *w, const nthive_key *start, uint32_t max_depth
     w->max_depth = max_depth;
     w->start = *start;
     w->frames = (nthive_walk_frame *)nt_alloc_array(alloc, max_depth, sizeof(nthive_walk_frame),
-                                                     _Alignof(nthive_walk_frame));
+                                                    _Alignof(nthive_walk_frame));
     if (!w->frames)
         return NT_ERR_NOMEM;
     /* Key cells are 8-aligned: one bit per 8 bytes of hive data. */
@@ -27,8 +26,7 @@ int nthive_walk_init(nthive_walk *w, const nthive_key *start, uint32_t max_depth
     w->visited_bytes = (bits + 7) / 8;
     w->visited = (uint8_t *)nt_alloc(alloc, w->visited_bytes, 1);
     if (!w->visited) {
-        nt_free(alloc, w->frames, (size_t)max_depth * sizeof(nthive_walk_frame),
-                _Alignof(nthive_walk_frame));
+        nt_free(alloc, w->frames, (size_t)max_depth * sizeof(nthive_walk_frame), _Alignof(nthive_walk_frame));
         w->frames = 0;
         return NT_ERR_NOMEM;
     }

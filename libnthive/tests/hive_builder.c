@@ -6,9 +6,20 @@
 
 #define BASE 4096u
 
-static void w16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); }
-static void w32(uint8_t *p, uint32_t v) { w16(p, (uint16_t)v); w16(p + 2, (uint16_t)(v >> 16)); }
-static uint32_t r32(const uint8_t *p) { return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24; }
+static void w16(uint8_t *p, uint16_t v)
+{
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+}
+static void w32(uint8_t *p, uint32_t v)
+{
+    w16(p, (uint16_t)v);
+    w16(p + 2, (uint16_t)(v >> 16));
+}
+static uint32_t r32(const uint8_t *p)
+{
+    return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24;
+}
 
 static void ensure(hb *b, size_t need)
 {
@@ -75,7 +86,7 @@ static uint32_t put_cell(hb *b, uint32_t len, int allocated)
     uint32_t off = b->used;
     uint8_t *p = b->buf + BASE + off;
     memset(p, 0, total);
-    w32(p, allocated ? (uint32_t)-(int32_t)total : total);
+    w32(p, allocated ? (uint32_t) - (int32_t)total : total);
     b->used += total;
     return off;
 }
@@ -98,8 +109,14 @@ uint8_t *hb_payload(hb *b, uint32_t off)
     return b->buf + BASE + off + 4;
 }
 
-void hb_put32(hb *b, uint32_t cell, uint32_t field, uint32_t v) { w32(hb_payload(b, cell) + field, v); }
-void hb_put16(hb *b, uint32_t cell, uint32_t field, uint16_t v) { w16(hb_payload(b, cell) + field, v); }
+void hb_put32(hb *b, uint32_t cell, uint32_t field, uint32_t v)
+{
+    w32(hb_payload(b, cell) + field, v);
+}
+void hb_put16(hb *b, uint32_t cell, uint32_t field, uint16_t v)
+{
+    w16(hb_payload(b, cell) + field, v);
+}
 
 uint32_t hb_nk(hb *b, uint32_t parent, const void *name, uint16_t name_len, int latin1)
 {
@@ -108,7 +125,7 @@ uint32_t hb_nk(hb *b, uint32_t parent, const void *name, uint16_t name_len, int 
     memcpy(p, "nk", 2);
     w16(p + 2, (uint16_t)(latin1 ? 0x20 : 0) | (parent == HB_NONE ? 0x04 : 0));
     w32(p + 4, 0x01d0000000000000ull & 0xffffffffu);
-    w32(p + 8, 0x01d00000u);            /* a plausible FILETIME (2014) */
+    w32(p + 8, 0x01d00000u); /* a plausible FILETIME (2014) */
     w32(p + 16, parent == HB_NONE ? 0 : parent);
     w32(p + 28, HB_NONE);
     w32(p + 32, HB_NONE);
@@ -144,8 +161,8 @@ void hb_set_subkeys(hb *b, uint32_t nk, uint32_t list, uint32_t count)
     hb_put32(b, nk, 28, list);
 }
 
-uint32_t hb_vk_name(hb *b, const void *name, uint16_t name_len, int latin1, uint32_t type,
-                    const void *data, uint32_t len, int inline_ok)
+uint32_t hb_vk_name(hb *b, const void *name, uint16_t name_len, int latin1, uint32_t type, const void *data,
+                    uint32_t len, int inline_ok)
 {
     uint32_t data_off = HB_NONE, size = len;
     if (inline_ok && len <= 4) {

@@ -9,10 +9,10 @@
 #include <stdint.h>
 
 typedef struct hb {
-    uint8_t *buf;      /* whole file, base block first */
+    uint8_t *buf; /* whole file, base block first */
     size_t cap;
-    uint32_t used;     /* bytes of hive-bins data written */
-    uint32_t bin;      /* start of the current bin */
+    uint32_t used; /* bytes of hive-bins data written */
+    uint32_t bin;  /* start of the current bin */
     uint32_t minor;
 } hb;
 
@@ -38,8 +38,8 @@ void hb_set_subkeys(hb *b, uint32_t nk, uint32_t list, uint32_t count);
 /* Value: name as ASCII (compressed), data stored inline (<= 4 bytes and
  * `inline_ok`), in one cell, or as big data when minor >= 4 and len > 16344. */
 uint32_t hb_vk(hb *b, const char *name, uint32_t type, const void *data, uint32_t len, int inline_ok);
-uint32_t hb_vk_name(hb *b, const void *name, uint16_t name_len, int latin1, uint32_t type,
-                    const void *data, uint32_t len, int inline_ok);
+uint32_t hb_vk_name(hb *b, const void *name, uint16_t name_len, int latin1, uint32_t type, const void *data,
+                    uint32_t len, int inline_ok);
 void hb_set_values(hb *b, uint32_t nk, const uint32_t *vks, uint32_t n);
 /* Writes the base block; returns the file and its size. */
 uint8_t *hb_finish(hb *b, uint32_t root, size_t *size);

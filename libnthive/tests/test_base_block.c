@@ -68,9 +68,16 @@ static void test_versions(void **state)
         uint32_t major, minor;
         int want;
     } cases[] = {
-        {1, 0, NT_ERR_UNSUPPORTED}, {1, 1, NT_ERR_UNSUPPORTED}, {1, 2, NT_ERR_UNSUPPORTED},
-        {1, 3, NT_OK}, {1, 4, NT_OK}, {1, 5, NT_OK}, {1, 6, NT_OK},
-        {1, 7, NT_ERR_UNSUPPORTED}, {2, 5, NT_ERR_UNSUPPORTED}, {0, 5, NT_ERR_UNSUPPORTED},
+        {1, 0, NT_ERR_UNSUPPORTED},
+        {1, 1, NT_ERR_UNSUPPORTED},
+        {1, 2, NT_ERR_UNSUPPORTED},
+        {1, 3, NT_OK},
+        {1, 4, NT_OK},
+        {1, 5, NT_OK},
+        {1, 6, NT_OK},
+        {1, 7, NT_ERR_UNSUPPORTED},
+        {2, 5, NT_ERR_UNSUPPORTED},
+        {0, 5, NT_ERR_UNSUPPORTED},
     };
     (void)state;
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {

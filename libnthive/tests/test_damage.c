@@ -63,10 +63,18 @@ static void mutate(const uint8_t *seed, size_t size, unsigned truncations, unsig
             pos[j] = (r & 3) == 0 ? (size_t)(r >> 8) % (size < 8192 ? size : 8192) : (size_t)(r >> 8) % size;
             old[j] = buf[pos[j]];
             switch ((r >> 4) & 3) {
-            case 0: buf[pos[j]] ^= (uint8_t)(1u << ((r >> 40) & 7)); break;
-            case 1: buf[pos[j]] = 0xFF; break;
-            case 2: buf[pos[j]] = 0; break;
-            default: buf[pos[j]] = (uint8_t)(r >> 48); break;
+            case 0:
+                buf[pos[j]] ^= (uint8_t)(1u << ((r >> 40) & 7));
+                break;
+            case 1:
+                buf[pos[j]] = 0xFF;
+                break;
+            case 2:
+                buf[pos[j]] = 0;
+                break;
+            default:
+                buf[pos[j]] = (uint8_t)(r >> 48);
+                break;
             }
         }
         exercise(buf, size);
@@ -136,10 +144,14 @@ static void test_builder_seed(void **state)
 static void test_shared_seeds(void **state)
 {
     static const char *const seeds[] = {
-        "hives/nt-hive/testhive",      "hives/hivex/special",
-        "hives/yarp/BigDataHive",      "hives/yarp/ManySubkeysHive",
-        "hives/python-registry/UNICODE_TESTS", "hives/plaso/regf/SAM",
-        "hives/regipy/BCD",            "hives/yarp/StringValuesHive",
+        "hives/nt-hive/testhive",
+        "hives/hivex/special",
+        "hives/yarp/BigDataHive",
+        "hives/yarp/ManySubkeysHive",
+        "hives/python-registry/UNICODE_TESTS",
+        "hives/plaso/regf/SAM",
+        "hives/regipy/BCD",
+        "hives/yarp/StringValuesHive",
     };
     const char *dir = test_shared_dir();
     char path[4096];

@@ -120,8 +120,8 @@ static void check_file(const char *root, const char *path)
     for (size_t i = 0; i < sizeof hivexml_counts / sizeof hivexml_counts[0]; i++) {
         if (strcmp(rel, hivexml_counts[i].path) == 0) {
             if (keys != hivexml_counts[i].keys || values != hivexml_counts[i].values || errors)
-                fail_msg("%s: %zu keys %zu values %zu errors; hivexml: %zu keys %zu values", rel,
-                         keys, values, errors, hivexml_counts[i].keys, hivexml_counts[i].values);
+                fail_msg("%s: %zu keys %zu values %zu errors; hivexml: %zu keys %zu values", rel, keys,
+                         values, errors, hivexml_counts[i].keys, hivexml_counts[i].values);
             if (keys < 10000)
                 check_lookups(&h, rel);
             checked++;

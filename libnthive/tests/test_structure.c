@@ -16,8 +16,8 @@
 
 /* A root with `n` children named k000..k(n-1) (sorted), listed by `sig`;
  * for "ri" the children are split into leaves of `leaf` entries. */
-static uint8_t *tree(hb *b, const char *sig, const char *leaf_sig, uint32_t n, uint32_t leaf,
-                     size_t *size, uint32_t *kids)
+static uint8_t *tree(hb *b, const char *sig, const char *leaf_sig, uint32_t n, uint32_t leaf, size_t *size,
+                     uint32_t *kids)
 {
     char name[16];
     hb_init(b, 5);
@@ -139,7 +139,7 @@ static void test_unsorted_and_bad_entries(void **state)
     /* Out of order on purpose (WrongOrderHive-like). */
     kids[0] = hb_nk_ascii(&b, root_off, "zeta");
     kids[1] = hb_nk_ascii(&b, root_off, "alpha");
-    kids[2] = 0x7FFFFFF8;                      /* outside the data */
+    kids[2] = 0x7FFFFFF8; /* outside the data */
     kids[3] = hb_nk_ascii(&b, root_off, "mid");
     kids[4] = hb_nk_ascii(&b, root_off, "beta");
     uint32_t list = hb_list(&b, "lf", kids, 5);
@@ -190,8 +190,11 @@ static void test_names_and_case_folding(void **state)
     hb_init(&b, 5);
     uint32_t root_off = hb_nk_ascii(&b, HB_NONE, "ROOT");
     /* Not sorted: lookups take the verified linear path too. */
-    kids[0] = hb_nk(&b, root_off, "Stra\xDF" "e", 6, 1);                 /* Latin-1 */
-    kids[1] = hb_nk(&b, root_off, "a\\b\0c", 5, 1);                        /* '\' and NUL */
+    kids[0] = hb_nk(&b, root_off,
+                    "Stra\xDF"
+                    "e",
+                    6, 1);                          /* Latin-1 */
+    kids[1] = hb_nk(&b, root_off, "a\\b\0c", 5, 1); /* '\' and NUL */
     kids[2] = hb_nk(&b, root_off, w, (uint16_t)utf16(w, (const uint16_t[]){0x434, 0x43E, 0x43C}, 3), 0);
     kids[3] = hb_nk(&b, root_off, w, (uint16_t)utf16(w, (const uint16_t[]){0x3C3, 0x3C0}, 2), 0);
     kids[4] = hb_nk(&b, root_off, w, (uint16_t)utf16(w, (const uint16_t[]){0xFF41, 0xD801, 0xDC00}, 3), 0);
@@ -201,7 +204,11 @@ static void test_names_and_case_folding(void **state)
     assert_int_equal(nthive_open(&h, f, size), NT_OK);
     assert_int_equal(nthive_root(&h, &root), NT_OK);
     /* ß has no single-unit capital: it matches itself only. */
-    assert_int_equal(nthive_key_subkey(&root, "STRA\xC3\x9F" "E", 7, &k), NT_OK);
+    assert_int_equal(nthive_key_subkey(&root,
+                                       "STRA\xC3\x9F"
+                                       "E",
+                                       7, &k),
+                     NT_OK);
     assert_int_equal(k.offset, kids[0]);
     assert_int_equal(nthive_key_subkey(&root, "STRASSE", 7, &k), NT_ERR_NOT_FOUND);
     assert_int_equal(nthive_key_subkey(&root, "A\\B\0C", 5, &k), NT_OK);
@@ -222,7 +229,8 @@ static void test_names_and_case_folding(void **state)
     nthive_key_name(&k, &nm);
     assert_true(nm.latin1);
     assert_int_equal(nthive_name_to_utf8(&nm, out, sizeof out, &len), NT_OK);
-    assert_string_equal(out, "Stra\xC3\x9F" "e");
+    assert_string_equal(out, "Stra\xC3\x9F"
+                             "e");
     assert_int_equal(nthive_key_at(&h, kids[1], &k), NT_OK);
     nthive_key_name(&k, &nm);
     assert_int_equal(nthive_name_to_utf8(&nm, out, sizeof out, &len), NT_OK);
@@ -311,16 +319,16 @@ static void test_bad_cells(void **state)
     uint8_t *f = hb_finish(&b, r, &size);
     assert_int_equal(nthive_open(&h, f, size), NT_OK);
     assert_int_equal(nthive_key_at(&h, r, &k), NT_OK);
-    assert_int_equal(nthive_key_at(&h, r + 4, &k), NT_ERR_CORRUPT);    /* misaligned */
-    assert_int_equal(nthive_key_at(&h, fr, &k), NT_ERR_CORRUPT);       /* free cell */
+    assert_int_equal(nthive_key_at(&h, r + 4, &k), NT_ERR_CORRUPT); /* misaligned */
+    assert_int_equal(nthive_key_at(&h, fr, &k), NT_ERR_CORRUPT);    /* free cell */
     assert_string_equal(nthive_diag(&h)->rule, "cell is free (positive size) but referenced");
-    assert_int_equal(nthive_key_at(&h, 0, &k), NT_ERR_CORRUPT);        /* bin header */
+    assert_int_equal(nthive_key_at(&h, 0, &k), NT_ERR_CORRUPT); /* bin header */
     assert_int_equal(nthive_key_at(&h, 0xFFFFFFF8u, &k), NT_ERR_CORRUPT);
     /* a cell claiming to run past its bin */
     uint8_t *cell = f + 4096 + big;
     uint32_t orig;
     memcpy(&orig, cell, 4);
-    uint32_t huge = (uint32_t)-(int32_t)8192;
+    uint32_t huge = (uint32_t) - (int32_t)8192;
     memcpy(cell, &huge, 4);
     assert_int_equal(nthive_key_at(&h, big, &k), NT_ERR_CORRUPT);
     assert_string_equal(nthive_diag(&h)->rule, "cell runs past the end of its hive bin");
@@ -335,12 +343,9 @@ static void test_bad_cells(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_every_list_kind),
-        cmocka_unit_test(test_ri_to_ri_rejected),
-        cmocka_unit_test(test_unsorted_and_bad_entries),
-        cmocka_unit_test(test_names_and_case_folding),
-        cmocka_unit_test(test_paths_class_security),
-        cmocka_unit_test(test_bad_cells),
+        cmocka_unit_test(test_every_list_kind),          cmocka_unit_test(test_ri_to_ri_rejected),
+        cmocka_unit_test(test_unsorted_and_bad_entries), cmocka_unit_test(test_names_and_case_folding),
+        cmocka_unit_test(test_paths_class_security),     cmocka_unit_test(test_bad_cells),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

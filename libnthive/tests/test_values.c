@@ -76,9 +76,9 @@ static void test_sizes(uint32_t minor)
     for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
         data[i] = pattern(sizes[i], (uint8_t)i);
         snprintf(name, sizeof name, "c%zu", i);
-        vks[n++] = hb_vk(&b, name, 3, data[i], sizes[i], 0);      /* in a cell (or db) */
+        vks[n++] = hb_vk(&b, name, 3, data[i], sizes[i], 0); /* in a cell (or db) */
         snprintf(name, sizeof name, "i%zu", i);
-        vks[n++] = hb_vk(&b, name, 3, data[i], sizes[i], 1);      /* inline when <= 4 */
+        vks[n++] = hb_vk(&b, name, 3, data[i], sizes[i], 1); /* inline when <= 4 */
     }
     hb_set_values(&b, r, vks, n);
     uint8_t *f = hb_finish(&b, r, &size);
@@ -192,7 +192,7 @@ static void test_damaged_values(void **state)
     uint32_t r = hb_nk_ascii(&b, HB_NONE, "ROOT");
     vks[0] = hb_vk(&b, "inline5", 3, "abcd", 4, 1);
     vks[1] = hb_vk(&b, "toolong", 3, "abcdefgh", 8, 0);
-    vks[2] = 0x10;                     /* inside the bin header */
+    vks[2] = 0x10; /* inside the bin header */
     vks[3] = hb_vk(&b, "big", 3, big, 40000, 0);
     vks[4] = hb_vk(&b, "tomb", 1, "", 0, 0);
     hb_set_values(&b, r, vks, 5);
@@ -232,10 +232,8 @@ static void test_damaged_values(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_data_sizes_v13),
-        cmocka_unit_test(test_data_sizes_v15),
-        cmocka_unit_test(test_v13_literal_db),
-        cmocka_unit_test(test_lookup_and_default),
+        cmocka_unit_test(test_data_sizes_v13), cmocka_unit_test(test_data_sizes_v15),
+        cmocka_unit_test(test_v13_literal_db), cmocka_unit_test(test_lookup_and_default),
         cmocka_unit_test(test_damaged_values),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -84,11 +84,11 @@ static void test_cycles_and_sharing(void **state)
     uint32_t rt = hb_nk_ascii(&b, HB_NONE, "ROOT");
     uint32_t a = hb_nk_ascii(&b, rt, "a");
     uint32_t s = hb_nk_ascii(&b, a, "shared");
-    uint32_t top[2] = {a, s};             /* s under root and under a */
-    uint32_t back[2] = {s, rt};           /* a lists s and the root: a cycle */
+    uint32_t top[2] = {a, s};   /* s under root and under a */
+    uint32_t back[2] = {s, rt}; /* a lists s and the root: a cycle */
     hb_set_subkeys(&b, rt, hb_list(&b, "lh", top, 2), 2);
     hb_set_subkeys(&b, a, hb_list(&b, "lh", back, 2), 2);
-    hb_set_subkeys(&b, s, hb_list(&b, "li", &a, 1), 1);   /* and s lists a */
+    hb_set_subkeys(&b, s, hb_list(&b, "li", &a, 1), 1); /* and s lists a */
     uint8_t *f = hb_finish(&b, rt, &size);
     test_allocator_init(&ta);
     assert_int_equal(nthive_open(&h, f, size), NT_OK);
@@ -103,8 +103,8 @@ static void test_cycles_and_sharing(void **state)
             errors++;
         }
     }
-    assert_int_equal(n, 3);   /* each key once */
-    assert_int_equal(errors, 3);  /* root again, s again, a again */
+    assert_int_equal(n, 3);      /* each key once */
+    assert_int_equal(errors, 3); /* root again, s again, a again */
     nthive_walk_free(&w);
     assert_int_equal(ta.live_blocks, 0);
     test_allocator_destroy(&ta);
