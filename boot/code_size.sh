@@ -4,8 +4,10 @@
 # Compiles every library source (libntcore/src, libnthive/src, libntfs/src)
 # and the UEFI application (boot/src) with the UEFI build's flags at -Os and
 # at -O2, and prints the summed .text (code) and .rdata (constant tables)
-# bytes per library as a Markdown table, then the size of a linked
-# BOOTX64.EFI at each level.
+# bytes per library as a Markdown table (every object of the library), then
+# the size of BOOTX64.EFI linked against the libraries as archives at each
+# level - what an embedder really carries, since the linker takes only the
+# archive members the application reaches - and the members it left out.
 #
 # Usage: boot/code_size.sh [SOURCE_DIR]    (default: the checkout this is in)
 # Needs clang and lld-link (Debian: clang lld); llvm-size or GNU size.
@@ -15,7 +17,8 @@ src=${1:-$(cd "$(dirname "$0")/.." && pwd)}
 CC=${CC_EFI:-clang}
 LINK=${LINK_EFI:-lld-link}
 SIZE=${SIZE:-$(command -v llvm-size || echo size)}
-for t in "$CC" "$LINK" "$SIZE"; do
+AR=${AR_EFI:-$(command -v llvm-ar || echo ar)}
+for t in "$CC" "$LINK" "$SIZE" "$AR"; do
     command -v "$t" >/dev/null 2>&1 || { echo "code_size.sh: $t not found" >&2; exit 77; }
 done
 
@@ -50,9 +53,22 @@ for part in libntcore libnthive libntfs boot; do
 done
 
 for opt in Os O2; do
+    for lib in libntcore libnthive libntfs; do
+        "$AR" rcs "$tmp/$opt/$lib.lib" "$tmp/$opt/$lib"/*.obj
+    done
     "$LINK" /nologo /subsystem:efi_application /entry:efi_main /nodefaultlib \
-        /out:"$tmp/BOOTX64-$opt.EFI" "$tmp/$opt"/*/*.obj
+        /map:"$tmp/$opt.map" /out:"$tmp/BOOTX64-$opt.EFI" "$tmp/$opt"/boot/*.obj \
+        "$tmp/$opt"/libntcore.lib "$tmp/$opt"/libnthive.lib "$tmp/$opt"/libntfs.lib
     printf '\nBOOTX64.EFI at -%s: %s bytes (.text %s, .rdata %s)\n' "$opt" \
         "$(wc -c < "$tmp/BOOTX64-$opt.EFI")" \
         "$(section_sum .text "$tmp/BOOTX64-$opt.EFI")" "$(section_sum .rdata "$tmp/BOOTX64-$opt.EFI")"
 done
+# Archive members the application does not reach (from the -O2 map).
+left=""
+for lib in libntcore libnthive libntfs; do
+    for o in "$tmp/O2/$lib"/*.obj; do
+        m=$(basename "$o")
+        grep -q " $lib:$m\$" "$tmp/O2.map" || left="$left $lib/${m%.obj}.c"
+    done
+done
+printf '\nNot linked into BOOTX64.EFI (unreached):%s\n' "${left:- none}"
