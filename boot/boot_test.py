@@ -91,6 +91,7 @@ def generated_system_hive(generator_dir, path, computer_name):
     (testdata/hive/regf_writer.py): Select\\Current = 1 and
     ControlSet001\\Control\\ComputerName\\ComputerName\\ComputerName."""
     sys.path.insert(0, generator_dir)
+    sys.dont_write_bytecode = True  # leave no __pycache__ in the source tree
     try:
         from regf_writer import Hive, Key, Value  # noqa: E402
     except ImportError:
