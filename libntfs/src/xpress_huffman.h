@@ -1,0 +1,226 @@
+/* xpress_huffman.h - the XPRESS-Huffman ("LZ77+Huffman", [MS-XCA] 2.1/2.2)
+ * decoder that Windows 10 "Compact OS" (WOF) uses for XPRESS4K, XPRESS8K
+ * and XPRESS16K chunks, and the canonical-Huffman and bit-reader pieces it
+ * shares with the LZX decoder (lzx.c).
+ *
+ * Chunk layout:
+ *   bytes 0..255   512 code lengths, 4 bits each: byte i holds symbol 2i in
+ *                  its low nibble and symbol 2i+1 in its high nibble
+ *                  (0 = symbol unused, otherwise 1..15).
+ *   bytes 256..    a bit stream of little-endian 16-bit words, each read
+ *                  from its most significant bit down, interleaved with
+ *                  whole bytes that extend long match lengths.
+ * Symbols 0..255 are literals. Symbol 256 + (k << 4 | l) is a match whose
+ * offset has k bits below its leading 1 (offset = 1 << k | next k bits) and
+ * whose length is l + 3; l == 15 means the length continues in the byte
+ * stream: one byte b (length = 15 + b + 3) and, when b == 255, a u16 that
+ * is the length - 3 (and, when that u16 is 0, a u32 that is).
+ * The bytes are taken at the position of the next 16-bit word that a
+ * reader holding between 16 and 31 not-yet-consumed bits would load (the
+ * reader in [MS-XCA] keeps at least 16 bits and loads one word at a time).
+ *
+ * Private to libntfs (not part of the public API). Freestanding. */
+#ifndef NTFS_XPRESS_HUFFMAN_H
+#define NTFS_XPRESS_HUFFMAN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ntcore/endian.h"
+#include "ntcore/mem.h"
+#include "ntcore/status.h"
+
+/* Largest chunk one Huffman table covers ([MS-XCA]: a new table every
+ * 64 KiB). WOF chunks are 4, 8 or 16 KiB. */
+#define NTFS_XPRESS_MAX_CHUNK 65536u
+
+/* Decompresses one XPRESS-Huffman chunk whose uncompressed size is exactly
+ * dst_len bytes (1..NTFS_XPRESS_MAX_CHUNK; 0 returns NT_OK at once).
+ *
+ * src/src_len: the compressed chunk (table + bit stream). Bytes after the
+ *   end of the data (the end-of-data symbol Windows appends, padding) are
+ *   ignored.
+ * dst: receives exactly dst_len bytes. Uses < 6 KiB of stack and no heap.
+ *
+ * Returns
+ *   NT_OK               dst holds the chunk;
+ *   NT_ERR_CORRUPT      src_len < 256, an oversubscribed code-length table,
+ *                       a bit pattern that is no code, a match before the
+ *                       start of the chunk or past dst_len, or a stream
+ *                       that needs bits or bytes past src_len;
+ *   NT_ERR_UNSUPPORTED  dst_len > NTFS_XPRESS_MAX_CHUNK;
+ *   NT_ERR_INVALID      src or dst is NULL with a nonzero length.
+ * On failure dst holds scratch data. Never reads src past src_len nor
+ * writes dst past dst_len; time is linear in src_len + dst_len. */
+int ntfs_xpress_huffman_decompress(const uint8_t *src, size_t src_len, uint8_t *dst, size_t dst_len);
+
+/* ---- shared with lzx.c ---------------------------------------------------
+ *
+ * Canonical Huffman decoding: codes are assigned in order of (length,
+ * symbol), read most significant bit first. A primary table indexed by the
+ * next `table_bits` bits of the stream gives (symbol << 5 | length) for
+ * every code of at most table_bits bits; entry 0 means "longer code or no
+ * code", resolved by walking the per-length first-code/count arrays (long
+ * codes are rare by construction, so that walk costs little). Incomplete
+ * codes are accepted: their unused bit patterns decode to an error. */
+
+#define NTFS_HUFF_MAX_LEN 16u
+
+typedef struct ntfs_huffman {
+    uint16_t *table;          /* 1 << table_bits entries, caller-provided */
+    uint16_t *sorted;         /* nsyms entries: symbols by (length, symbol) */
+    unsigned table_bits;
+    unsigned max_len;         /* longest length allowed in this code */
+    uint32_t first[NTFS_HUFF_MAX_LEN + 2]; /* first code of each length */
+    uint16_t count[NTFS_HUFF_MAX_LEN + 2]; /* codes of each length */
+    uint16_t base[NTFS_HUFF_MAX_LEN + 2];  /* index in sorted of the first one */
+} ntfs_huffman;
+
+/* Builds h's tables from lens[0..nsyms) (0 = unused symbol). h->table,
+ * h->sorted, h->table_bits (<= 12) and h->max_len (<= 16) must be set.
+ * Returns NT_OK, or NT_ERR_CORRUPT when a length exceeds max_len or the
+ * lengths oversubscribe the code space. */
+int ntfs_huffman_build(ntfs_huffman *h, const uint8_t *lens, unsigned nsyms);
+
+/* Resolves a code longer than table_bits. `bits` holds the next max_len
+ * bits of the stream right-aligned. Returns (symbol << 5 | length), or 0
+ * when no code matches. */
+unsigned ntfs_huffman_decode_long(const ntfs_huffman *h, uint32_t bits);
+
+/* The bit reader both formats use: 16-bit little-endian words consumed
+ * most significant bit first, held left-aligned in a 64-bit buffer.
+ * Reading past the end supplies zero words ("virtual" words) so that the
+ * hot loops need no per-symbol input check; a decoder checks
+ * ntfs_bits_overrun() before it reports success, so a stream that really
+ * needed those bits is rejected. */
+typedef struct ntfs_bits {
+    uint64_t buf;             /* next bit is bit 63; bits past `avail` are 0 */
+    unsigned avail;           /* bits held (real and virtual) */
+    unsigned virt;            /* zero words loaded past the end */
+    const uint8_t *next;      /* next word to load; never past end */
+    const uint8_t *end;
+} ntfs_bits;
+
+static inline void ntfs_bits_init(ntfs_bits *b, const uint8_t *p, const uint8_t *end)
+{
+    b->buf = 0;
+    b->avail = 0;
+    b->virt = 0;
+    b->next = p;
+    b->end = end;
+}
+
+/* Tops the buffer up to 48..63 bits. */
+static inline void ntfs_bits_refill(ntfs_bits *b)
+{
+    if ((size_t)(b->end - b->next) >= 8) {
+        /* Load four words at once and put them in reading order; keep only
+         * the whole words that fit (the buffer ends with 48..63 bits). */
+        uint64_t x = nt_le64(b->next);
+        uint64_t v = (x << 48) | ((x & 0xffff0000u) << 16) | ((x >> 16) & 0xffff0000u) | (x >> 48);
+        unsigned words = (63u - b->avail) >> 4;
+        b->buf |= v >> b->avail;
+        b->avail += words << 4;
+        b->buf &= ~(UINT64_MAX >> b->avail);
+        b->next += words * 2u;
+        return;
+    }
+    while (b->avail < 48) {
+        if ((size_t)(b->end - b->next) >= 2) {
+            b->buf |= (uint64_t)nt_le16(b->next) << (48 - b->avail);
+            b->next += 2;
+        } else {
+            b->virt++;
+        }
+        b->avail += 16;
+    }
+}
+
+/* The next n (0..32) bits, not consumed. Needs avail >= n. */
+static inline uint32_t ntfs_bits_peek(const ntfs_bits *b, unsigned n)
+{
+    return (uint32_t)((b->buf >> 1) >> (63 - n));
+}
+
+static inline void ntfs_bits_skip(ntfs_bits *b, unsigned n)
+{
+    b->buf <<= n;
+    b->avail -= n;
+}
+
+/* Reads n (0..32) bits, refilling first when needed. */
+static inline uint32_t ntfs_bits_read(ntfs_bits *b, unsigned n)
+{
+    uint32_t v;
+    if (b->avail < n)
+        ntfs_bits_refill(b);
+    v = ntfs_bits_peek(b, n);
+    ntfs_bits_skip(b, n);
+    return v;
+}
+
+/* True when bits of virtual (past-the-end) words have been consumed. */
+static inline int ntfs_bits_overrun(const ntfs_bits *b)
+{
+    return b->avail < b->virt * 16u;
+}
+
+/* Decodes one symbol with h. Needs avail >= h->max_len (refill first).
+ * Returns the symbol, or -1 for a bit pattern that is no code. */
+static inline int ntfs_huffman_decode(const ntfs_huffman *h, ntfs_bits *b)
+{
+    unsigned e = h->table[ntfs_bits_peek(b, h->table_bits)];
+    if (e == 0) {
+        e = ntfs_huffman_decode_long(h, ntfs_bits_peek(b, h->max_len));
+        if (e == 0)
+            return -1;
+    }
+    ntfs_bits_skip(b, e & 31u);
+    return (int)(e >> 5);
+}
+
+/* LZ77 match copy shared by both decoders: copies len bytes from
+ * out - offset to out and returns out + len. The caller has checked that
+ * out - offset is inside the output and out + len <= end. When at least
+ * 8 bytes of dst follow the match it copies in 8-byte steps and may write
+ * up to 7 bytes past out + len (scratch that later output overwrites). */
+static inline uint8_t *ntfs_lz_copy(uint8_t *out, size_t offset, size_t len, uint8_t *end)
+{
+    const uint8_t *src = out - offset;
+    uint8_t *stop = out + len;
+    uint64_t w;
+
+    if ((size_t)(end - stop) >= 8) {
+        if (offset >= 8) {
+            do {
+                nt_memcpy(&w, src, 8);
+                nt_memcpy(out, &w, 8);
+                out += 8;
+                src += 8;
+            } while (out < stop);
+            return stop;
+        }
+        if (offset == 1) {
+            w = 0x0101010101010101ull * *src;
+            do {
+                nt_memcpy(out, &w, 8);
+                out += 8;
+            } while (out < stop);
+            return stop;
+        }
+        /* Period 2..7: lay down the first 8 bytes one at a time, then
+         * repeat them at a stride that is a multiple of the period. */
+        for (unsigned i = 0; i < 8; i++)
+            out[i] = src[i];
+        nt_memcpy(&w, out, 8);
+        size_t step = 8 - 8 % offset;
+        for (out += step; out < stop; out += step)
+            nt_memcpy(out, &w, 8);
+        return stop;
+    }
+    while (out < stop)
+        *out++ = *src++;
+    return stop;
+}
+
+#endif
