@@ -10,6 +10,8 @@
         \\ntkit\\corrupt.hiv              a small generated SYSTEM-like hive
                                          whose ComputerName\\ComputerName key
                                          cell has a broken "nk" signature
+        \\ntkit\\broken-record.hiv        the intact small hive, but its MFT
+                                         record's update sequence is broken
       and DIR/expected.json: what the application must print, from the
       oracles - `ntkit hive get` and hivex (python3-hivex) - on the very
       files copied onto the volume (checked back with ntfscat).
@@ -25,6 +27,9 @@
         corrupt  like bare, reading \\ntkit\\corrupt.hiv: the application must
                  print FAIL with the damaged cell's offset and still power
                  the machine off by itself
+        broken_record  like bare, reading \\ntkit\\broken-record.hiv, whose MFT
+                 record fails its update-sequence check: FAIL must name the
+                 record number and an offset inside the record
 
 Exit status: 0 pass, 1 fail, 77 skipped (a tool or the fixture is missing).
 """
@@ -36,6 +41,7 @@ import lzma
 import os
 import re
 import shutil
+import struct
 import subprocess
 import sys
 import tempfile
@@ -44,6 +50,7 @@ import time
 SKIP = 77
 HIVE_PATH = "\\Windows\\System32\\config\\SYSTEM"
 CORRUPT_PATH = "\\ntkit\\corrupt.hiv"
+BROKEN_RECORD_PATH = "\\ntkit\\broken-record.hiv"
 # What each layout looks up (key below CurrentControlSet, value): bare and
 # corrupt use the application's defaults, gpt names another value (in a key
 # whose name has a space) in the ESP's config file.
@@ -210,6 +217,30 @@ def build_volume(img, files):
             raise RuntimeError("ntfscat %s differs from %s" % (ntfs_path, src))
 
 
+def break_mft_record(img, ntfs_path):
+    """Breaks the update-sequence check of the MFT record of `ntfs_path`:
+    the last two bytes of its first sector no longer match the record's
+    update sequence number. The record is found by scanning the image for
+    "FILE" records holding the name, and its number is checked against
+    ntfs-3g's ntfsinfo. Returns (record number, byte offset on the volume)."""
+    name = ntfs_path.rsplit("\\", 1)[1].encode("utf-16-le")
+    info = run("ntfsinfo", "-F", ntfs_path.replace("\\", "/"), img).stdout.decode(errors="replace")
+    m = re.search(r"Dumping Inode (\d+)", info)
+    if not m:
+        raise RuntimeError("ntfsinfo did not report the inode of %s" % ntfs_path)
+    inode = int(m.group(1))
+    with open(img, "r+b") as f:
+        data = f.read()
+        hits = [off for off in range(0, len(data), 1024)
+                if data[off:off + 4] == b"FILE" and name in data[off:off + 1024]]
+        if len(hits) != 1 or struct.unpack_from("<I", data, hits[0] + 0x2C)[0] != inode:
+            raise RuntimeError("MFT record of %s: found %r, ntfsinfo says %d" % (ntfs_path, hits, inode))
+        off = hits[0]
+        f.seek(off + 510)
+        f.write(bytes(b ^ 0xFF for b in data[off + 510:off + 512]))
+    return inode, off
+
+
 def prepare(args):
     work = args.work
     os.makedirs(work, exist_ok=True)
@@ -284,13 +315,16 @@ def prepare(args):
         f.write(data)
 
     img = os.path.join(work, "ntfs.img")
-    build_volume(img, {HIVE_PATH: system, CORRUPT_PATH: corrupt})
+    build_volume(img, {HIVE_PATH: system, CORRUPT_PATH: corrupt, BROKEN_RECORD_PATH: small})
+    rec_no, rec_off = break_mft_record(img, BROKEN_RECORD_PATH)
     expected = {
         "source": source,
         "oracles": oracles,
         "lookups": lookups,
         "corrupt_key_offset": bad_off,
         "corrupt_key": bad_key,
+        "broken_record": rec_no,
+        "broken_record_offset": rec_off,
     }
     with open(status, "w") as f:
         json.dump(expected, f, indent=1)
@@ -423,7 +457,8 @@ def run_layout(args):
         drives = [disk]
     else:
         esp = os.path.join(rundir, "esp")
-        config = None if args.layout == "bare" else "hive = %s\n" % CORRUPT_PATH
+        config = {"bare": None, "corrupt": "hive = %s\n" % CORRUPT_PATH,
+                  "broken_record": "hive = %s\n" % BROKEN_RECORD_PATH}[args.layout]
         make_esp_dir(esp, args.efi, config)
         drives = ["fat:" + esp, img]
 
@@ -439,6 +474,16 @@ def run_layout(args):
         c.check(any(off <= o < off + 8 for o in offs),
                 "the FAIL line names the damaged nk cell of %s at file offset 0x%x (hivex)"
                 % (exp["corrupt_key"], off))
+        return c.finish()
+    if args.layout == "broken_record":
+        fails = [ln for ln in lines if ln.startswith("FAIL: ")]
+        c.check(len(fails) == 1 and "PASS" not in lines, "exactly one FAIL line and no PASS")
+        rec, off = exp["broken_record"], exp["broken_record_offset"]
+        c.check(any("(MFT record %d)" % rec in ln for ln in fails),
+                "the FAIL line names MFT record %d (ntfsinfo)" % rec)
+        offs = [int(m, 16) for ln in fails for m in re.findall(r"offset 0x([0-9a-f]+)", ln)]
+        c.check(any(off <= o < off + 1024 for o in offs),
+                "the FAIL line's offset lies in that record, at 0x%x..0x%x on the volume" % (off, off + 1023))
         return c.finish()
 
     c.check("PASS" in lines, "the application printed PASS")
@@ -479,7 +524,7 @@ def main():
     p.add_argument("--ntkit", default="-")
     p.add_argument("--generator", required=True)
     r = sub.add_parser("run")
-    r.add_argument("layout", choices=("gpt", "bare", "corrupt"))
+    r.add_argument("layout", choices=("gpt", "bare", "corrupt", "broken_record"))
     r.add_argument("--work", required=True)
     r.add_argument("--efi", required=True)
     r.add_argument("--qemu", required=True)
