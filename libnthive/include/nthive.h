@@ -33,6 +33,28 @@
  *
  * Threads: a nthive and everything derived from it belong to one thread at
  * a time (lookups update a one-entry bin cache and the diagnostic).
+ *
+ * Cost: no pre-scan of cells. Finding a cell's bin walks back from the cell
+ * in 4096-byte steps to the bin header (one step in real hives, whose bins
+ * are a page or a few); a one-entry cache makes runs in the same bin free.
+ *
+ * Example
+ * -------
+ *     nthive h;
+ *     nthive_key root, tcpip;
+ *     nthive_value v;
+ *     char text[256];
+ *     const uint8_t *d;
+ *     size_t len;
+ *     if (nthive_open(&h, map, map_size) != NT_OK) {
+ *         const nt_diag *e = nthive_diag(&h);    // e->offset, e->rule
+ *         ...
+ *     }
+ *     if (nthive_root(&h, &root) == NT_OK &&
+ *         nthive_key_open(&root, "ControlSet001\\Services\\Tcpip", 28, &tcpip) == NT_OK &&
+ *         nthive_key_value(&tcpip, "ImagePath", 9, &v) == NT_OK &&
+ *         nthive_value_data(&v, &d, &len) == NT_OK)
+ *         nthive_string_to_utf8(d, len, text, sizeof text, &len);
  */
 #ifndef NTHIVE_H
 #define NTHIVE_H
