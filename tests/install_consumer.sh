@@ -42,7 +42,8 @@ libdir=$(find "$prefix" -name 'libntcore.a' -printf '%h\n' | head -1)
 [ -n "$libdir" ] || { echo "FAIL: libntcore.a not installed"; exit 1; }
 for so in libntcore libnthive libntfs; do
     ls "$libdir/$so.so."* >/dev/null 2>&1 || { echo "FAIL: $so.so.N (versioned SONAME) not installed"; exit 1; }
-    objdump -p "$libdir/$so.so" | grep -q "SONAME *$so.so.[0-9]" || { echo "FAIL: $so.so has no versioned SONAME"; exit 1; }
+    soname=$(objdump -p "$libdir/$so.so")
+    grep -q "SONAME *$so.so.[0-9]" <<<"$soname" || { echo "FAIL: $so.so has no versioned SONAME"; exit 1; }
 done
 [ -f "$prefix/share/man/man1/ntkit.1" ] || echo "note: no man page installed yet"
 [ -x "$prefix/bin/ntkit" ] || { echo "FAIL: ntkit not installed"; exit 1; }
@@ -65,5 +66,6 @@ CM
 cmake -S "$work/cm" -B "$work/cm/build" -DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_C_COMPILER="$cc" >/dev/null
 cmake --build "$work/cm/build" >/dev/null
 LD_LIBRARY_PATH=$libdir "$work/cm/build/app"
-ldd "$work/cm/build/app" | grep -q "libnthive.so.0" || { echo "FAIL: not linked against the shared libnthive"; exit 1; }
+needed=$(readelf -d "$work/cm/build/app")   # (no pipe into grep -q: SIGPIPE + pipefail)
+grep -q "libnthive.so.0" <<<"$needed" || { echo "FAIL: not linked against the shared libnthive"; exit 1; }
 echo "ok: pkg-config (static) and find_package (shared) consumers built and ran"
