@@ -97,14 +97,17 @@ def mkntfs(img, size, cluster, sector=512, label="ntkit"):
 def mounted(img, opts="streams_interface=windows,compression"):
     mnt = tempfile.mkdtemp(prefix="ntkit-gen-")
     # no_detach: we own the daemon and can wait until it has written
-    # everything back to the image after the unmount.
+    # everything back to the image after the unmount. Its chatter goes to a
+    # file: a pipe nobody reads could fill up and stall it.
+    log = tempfile.TemporaryFile()
     proc = subprocess.Popen(["ntfs-3g", "-o", "no_detach," + opts, img, mnt],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                            stdout=log, stderr=subprocess.STDOUT)
     try:
         deadline = time.time() + 20
         while not os.path.ismount(mnt):
             if proc.poll() is not None:
-                raise RuntimeError("ntfs-3g failed: %s" % proc.stderr.read().decode())
+                log.seek(0)
+                raise RuntimeError("ntfs-3g failed: %s" % log.read().decode("utf-8", "replace"))
             if time.time() > deadline:
                 raise RuntimeError("ntfs-3g mount timed out")
             time.sleep(0.01)
@@ -121,6 +124,7 @@ def mounted(img, opts="streams_interface=windows,compression"):
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+        log.close()
         os.rmdir(mnt)
 
 
