@@ -307,7 +307,9 @@ static void handmade(void)
         hm_lzx_match_until(&z, 2000 + 3000 + 777 + 1000, 5000);
         size_t n = hm_lzx_end(&z);
         snprintf(name, sizeof(name), "lzx variant %d", v);
-        agree(WIMLIB_COMPRESSION_TYPE_LZX, name, z.w.buf, n, z.plain.data, z.plain.len);
+        uint8_t *expect = hm_lzx_expected(&z);
+        agree(WIMLIB_COMPRESSION_TYPE_LZX, name, z.w.buf, n, expect, z.plain.len);
+        free(expect);
         hm_lzx_free(&z);
     }
     /* LZX: uncompressed block first (the stream already on a word boundary
@@ -322,9 +324,47 @@ static void handmade(void)
         hm_lzx_begin(&z, 1 << 17, 32768);
         hm_lzx_uncompressed(&z, raw, 32768, r);
         size_t n = hm_lzx_end(&z);
-        agree(WIMLIB_COMPRESSION_TYPE_LZX, "lzx uncompressed 32768", z.w.buf, n, z.plain.data, z.plain.len);
+        uint8_t *expect = hm_lzx_expected(&z);
+        agree(WIMLIB_COMPRESSION_TYPE_LZX, "lzx uncompressed 32768", z.w.buf, n, expect, z.plain.len);
+        free(expect);
         hm_lzx_free(&z);
         free(raw);
+    }
+}
+
+/* E8 translation at the edges: CALL targets near 0, negative, at the
+ * 12000000 limit, and E8 bytes in the last 10 bytes (left alone). */
+static void handmade_e8(void)
+{
+    static const int32_t targets[] = {0, 5, -1, -40, 11999999, 12000000, -12000000, 70000, 0x7fffffff, -100000};
+    for (unsigned kind = 0; kind < 2; kind++) {
+        hm_lzx z;
+        uint8_t data[400];
+        uint32_t r[3] = {1, 1, 1};
+        size_t i = 0;
+        for (unsigned k = 0; i + 5 <= 380; k++) {
+            int32_t t = targets[k % 10];
+            data[i++] = (uint8_t)(k * 3);
+            data[i++] = 0xe8;
+            for (int b = 0; b < 4; b++)
+                data[i++] = (uint8_t)((uint32_t)t >> (8 * b));
+        }
+        while (i < sizeof(data))
+            data[i++] = 0xe8; /* E8 bytes up to the very end */
+        hm_lzx_begin(&z, 1 << 16, 32768);
+        if (kind == 0) {
+            hm_lzx_uncompressed(&z, data, sizeof(data), r);
+        } else {
+            hm_lzx_default_codes(&z, 0);
+            hm_lzx_block(&z, 0, sizeof(data));
+            for (i = 0; i < sizeof(data); i++)
+                hm_lzx_literal(&z, data[i]);
+        }
+        size_t n = hm_lzx_end(&z);
+        uint8_t *expect = hm_lzx_expected(&z);
+        agree(WIMLIB_COMPRESSION_TYPE_LZX, kind ? "lzx e8 literals" : "lzx e8 raw", z.w.buf, n, expect, z.plain.len);
+        free(expect);
+        hm_lzx_free(&z);
     }
 }
 
@@ -408,6 +448,7 @@ int main(int argc, char **argv)
                            (ntfs_lzx_workspace_size() + NTFS_LZX_WORKSPACE_ALIGN - 1) / NTFS_LZX_WORKSPACE_ALIGN *
                                NTFS_LZX_WORKSPACE_ALIGN);
     handmade();
+    handmade_e8();
     round_trips();
     wof_streams();
     free(lzx_ws);

@@ -467,6 +467,32 @@ static HM_UNUSED void hm_lzx_uncompressed(hm_lzx *z, const uint8_t *data, unsign
     z->w.cur = 0;
 }
 
+/* What an LZX decoder must output for the tokens so far: the model's
+ * bytes with the E8 translation undone (written from the format text:
+ * an E8 byte at i < n - 10 is followed by a 32-bit absolute target t;
+ * 0 <= t < 12000000 becomes t - i, -i <= t < 0 becomes t + 12000000;
+ * scanning resumes after the 4 target bytes). Returns a malloc'd copy. */
+static HM_UNUSED uint8_t *hm_lzx_expected(const hm_lzx *z)
+{
+    size_t n = z->plain.len;
+    uint8_t *d = malloc(n + 1);
+    memcpy(d, z->plain.data, n);
+    for (size_t i = 0; n > 10 && i < n - 10; i++) {
+        if (d[i] != 0xe8)
+            continue;
+        uint32_t u = (uint32_t)d[i + 1] | (uint32_t)d[i + 2] << 8 | (uint32_t)d[i + 3] << 16 | (uint32_t)d[i + 4] << 24;
+        int64_t t = u >= 0x80000000u ? (int64_t)u - 0x100000000ll : (int64_t)u, r = t;
+        if (t >= 0 && t < 12000000)
+            r = t - (int64_t)i;
+        else if (t < 0 && t >= -(int64_t)i)
+            r = t + 12000000;
+        for (int k = 0; k < 4; k++)
+            d[i + 1 + k] = (uint8_t)((uint64_t)r >> (8 * k));
+        i += 4;
+    }
+    return d;
+}
+
 static HM_UNUSED size_t hm_lzx_end(hm_lzx *z)
 {
     hm_flush(&z->w);

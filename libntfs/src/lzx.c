@@ -89,7 +89,7 @@ static int read_lens(lzx_workspace *w, ntfs_bits *b, uint8_t *lens, unsigned n, 
         int sym;
 
         ntfs_bits_refill(b); /* 48+ bits: symbol, run bits, symbol */
-        sym = ntfs_huffman_decode(&w->pre, b);
+        sym = ntfs_huffman_decode(w->pre_table, PRE_TABLE_BITS, &w->pre, b);
         if (sym < 0)
             return NT_ERR_CORRUPT;
         if (sym < 17) {
@@ -105,7 +105,7 @@ static int read_lens(lzx_workspace *w, ntfs_bits *b, uint8_t *lens, unsigned n, 
             v = 0;
         } else {
             run = 4 + ntfs_bits_read(b, 1);
-            sym = ntfs_huffman_decode(&w->pre, b);
+            sym = ntfs_huffman_decode(w->pre_table, PRE_TABLE_BITS, &w->pre, b);
             if (sym < 0 || sym > 17)
                 return NT_ERR_CORRUPT;
             v = (uint8_t)((lens[i] + 17u - (unsigned)sym) % 17u);
@@ -116,26 +116,33 @@ static int read_lens(lzx_workspace *w, ntfs_bits *b, uint8_t *lens, unsigned n, 
     return NT_OK;
 }
 
-/* Decodes the symbols of a verbatim or aligned block into out..block_end. */
-static int decode_block(lzx_workspace *w, ntfs_bits *b, bool aligned, uint8_t *dst, uint8_t *out,
+/* Decodes the symbols of a verbatim or aligned block into out..block_end.
+ * The bit reader, tables and recent offsets are copied into locals for the
+ * loop (see NTFS_HOT_INLINE) and written back at the end. */
+static int decode_block(lzx_workspace *w, ntfs_bits *bp, bool aligned, uint8_t *dst, uint8_t *out,
                         uint8_t *block_end, uint8_t *out_end, uint32_t *R)
 {
     const unsigned min_aligned_slot = aligned ? 8 : LZX_NUM_SLOTS; /* slots with 3+ extra bits */
+    const uint16_t *const main_t = w->main_table, *const len_t = w->len_table;
+    const uint16_t *const aligned_t = w->aligned_table;
+    const ntfs_huffman *const main_h = &w->main, *const len_h = &w->len, *const aligned_h = &w->aligned;
+    uint32_t r0 = R[0], r1 = R[1], r2 = R[2];
+    ntfs_bits b = *bp;
 
     while (out < block_end) {
         unsigned len, slot;
         size_t off;
         int sym;
 
-        ntfs_bits_refill(b); /* 48+ bits: two 16-bit symbols, or symbol + length */
-        sym = ntfs_huffman_decode(&w->main, b);
+        ntfs_bits_refill(&b); /* 48+ bits: two 16-bit symbols, or symbol + length */
+        sym = ntfs_huffman_decode(main_t, MAIN_TABLE_BITS, main_h, &b);
         if (sym < (int)LZX_NUM_CHARS) {
             if (sym < 0)
                 return NT_ERR_CORRUPT;
             *out++ = (uint8_t)sym;
             if (out == block_end)
                 break;
-            sym = ntfs_huffman_decode(&w->main, b);
+            sym = ntfs_huffman_decode(main_t, MAIN_TABLE_BITS, main_h, &b);
             if (sym < (int)LZX_NUM_CHARS) {
                 if (sym < 0)
                     return NT_ERR_CORRUPT;
@@ -148,43 +155,55 @@ static int decode_block(lzx_workspace *w, ntfs_bits *b, bool aligned, uint8_t *d
         len = (unsigned)sym & 7u;
         slot = (unsigned)sym >> 3;
         if (len == 7) {
-            int l = ntfs_huffman_decode(&w->len, b);
+            int l = ntfs_huffman_decode(len_t, LEN_TABLE_BITS, len_h, &b);
             if (l < 0)
                 return NT_ERR_CORRUPT;
             len += (unsigned)l;
         }
         len += LZX_MIN_MATCH;
 
-        if (slot < 3) {
-            off = R[slot];
-            R[slot] = R[0];
-            R[0] = (uint32_t)off;
+        if (slot == 0) {
+            off = r0;
+        } else if (slot < 3) {
+            /* Not a true LRU: using R1 or R2 swaps it with R0. */
+            if (slot == 1) {
+                off = r1;
+                r1 = r0;
+            } else {
+                off = r2;
+                r2 = r0;
+            }
+            r0 = (uint32_t)off;
         } else {
             unsigned extra = slot_extra[slot];
-            if (b->avail < 17)
-                ntfs_bits_refill(b);
+            if (b.avail < 17)
+                ntfs_bits_refill(&b);
             off = slot_base[slot];
             if (slot >= min_aligned_slot) {
                 int a;
-                off += (size_t)ntfs_bits_peek(b, extra - 3) << 3;
-                ntfs_bits_skip(b, extra - 3);
-                a = ntfs_huffman_decode(&w->aligned, b);
+                off += (size_t)ntfs_bits_peek(&b, extra - 3) << 3;
+                ntfs_bits_skip(&b, extra - 3);
+                a = ntfs_huffman_decode(aligned_t, ALIGNED_TABLE_BITS, aligned_h, &b);
                 if (a < 0)
                     return NT_ERR_CORRUPT;
                 off += (unsigned)a;
             } else {
-                off += ntfs_bits_peek(b, extra);
-                ntfs_bits_skip(b, extra);
+                off += ntfs_bits_peek(&b, extra);
+                ntfs_bits_skip(&b, extra);
             }
             off -= 2;
-            R[2] = R[1];
-            R[1] = R[0];
-            R[0] = (uint32_t)off;
+            r2 = r1;
+            r1 = r0;
+            r0 = (uint32_t)off;
         }
         if (off > (size_t)(out - dst) || len > (size_t)(block_end - out))
             return NT_ERR_CORRUPT;
         out = ntfs_lz_copy(out, off, len, out_end);
     }
+    *bp = b;
+    R[0] = r0;
+    R[1] = r1;
+    R[2] = r2;
     return NT_OK;
 }
 

@@ -86,7 +86,7 @@ unsigned ntfs_huffman_decode_long(const ntfs_huffman *h, uint32_t bits)
  * position of the next word a lazy [MS-XCA] reader would load: one that
  * holds 16..31 bits. Hand back the words read ahead of that, then read the
  * extra length bytes there. Returns the match length - 3, or -1. */
-static int32_t read_long_length(ntfs_bits *b)
+NTFS_HOT_INLINE int32_t read_long_length(ntfs_bits *b)
 {
     unsigned lazy = 16u + (b->avail & 15u);
     unsigned extra = (b->avail - lazy) >> 4;
@@ -159,14 +159,14 @@ int ntfs_xpress_huffman_decompress(const uint8_t *src, size_t src_len, uint8_t *
         size_t offset;
 
         ntfs_bits_refill(&b); /* 48+ bits: two symbols of <= 15 bits each */
-        sym = ntfs_huffman_decode(&h, &b);
+        sym = ntfs_huffman_decode(table, XPRESS_TABLE_BITS, &h, &b);
         if (sym < 256) {
             if (sym < 0)
                 return NT_ERR_CORRUPT;
             *out++ = (uint8_t)sym;
             if (out == out_end)
                 break;
-            sym = ntfs_huffman_decode(&h, &b);
+            sym = ntfs_huffman_decode(table, XPRESS_TABLE_BITS, &h, &b);
             if (sym < 256) {
                 if (sym < 0)
                     return NT_ERR_CORRUPT;

@@ -66,6 +66,16 @@ int ntfs_xpress_huffman_decompress(const uint8_t *src, size_t src_len, uint8_t *
 
 #define NTFS_HUFF_MAX_LEN 16u
 
+/* The hot loops keep the bit reader in locals: a byte store through the
+ * output pointer may alias anything reached through a pointer, so state
+ * behind pointers would be reloaded after every byte. Forcing the small
+ * helpers inline keeps their state's address from escaping. */
+#if defined(__GNUC__) || defined(__clang__)
+#define NTFS_HOT_INLINE static inline __attribute__((always_inline))
+#else
+#define NTFS_HOT_INLINE static inline
+#endif
+
 typedef struct ntfs_huffman {
     uint16_t *table;          /* 1 << table_bits entries, caller-provided */
     uint16_t *sorted;         /* nsyms entries: symbols by (length, symbol) */
@@ -101,7 +111,7 @@ typedef struct ntfs_bits {
     const uint8_t *end;
 } ntfs_bits;
 
-static inline void ntfs_bits_init(ntfs_bits *b, const uint8_t *p, const uint8_t *end)
+NTFS_HOT_INLINE void ntfs_bits_init(ntfs_bits *b, const uint8_t *p, const uint8_t *end)
 {
     b->buf = 0;
     b->avail = 0;
@@ -111,7 +121,7 @@ static inline void ntfs_bits_init(ntfs_bits *b, const uint8_t *p, const uint8_t 
 }
 
 /* Tops the buffer up to 48..63 bits. */
-static inline void ntfs_bits_refill(ntfs_bits *b)
+NTFS_HOT_INLINE void ntfs_bits_refill(ntfs_bits *b)
 {
     if ((size_t)(b->end - b->next) >= 8) {
         /* Load four words at once and put them in reading order; keep only
@@ -137,19 +147,19 @@ static inline void ntfs_bits_refill(ntfs_bits *b)
 }
 
 /* The next n (0..32) bits, not consumed. Needs avail >= n. */
-static inline uint32_t ntfs_bits_peek(const ntfs_bits *b, unsigned n)
+NTFS_HOT_INLINE uint32_t ntfs_bits_peek(const ntfs_bits *b, unsigned n)
 {
     return (uint32_t)((b->buf >> 1) >> (63 - n));
 }
 
-static inline void ntfs_bits_skip(ntfs_bits *b, unsigned n)
+NTFS_HOT_INLINE void ntfs_bits_skip(ntfs_bits *b, unsigned n)
 {
     b->buf <<= n;
     b->avail -= n;
 }
 
 /* Reads n (0..32) bits, refilling first when needed. */
-static inline uint32_t ntfs_bits_read(ntfs_bits *b, unsigned n)
+NTFS_HOT_INLINE uint32_t ntfs_bits_read(ntfs_bits *b, unsigned n)
 {
     uint32_t v;
     if (b->avail < n)
@@ -160,16 +170,20 @@ static inline uint32_t ntfs_bits_read(ntfs_bits *b, unsigned n)
 }
 
 /* True when bits of virtual (past-the-end) words have been consumed. */
-static inline int ntfs_bits_overrun(const ntfs_bits *b)
+NTFS_HOT_INLINE int ntfs_bits_overrun(const ntfs_bits *b)
 {
     return b->avail < b->virt * 16u;
 }
 
-/* Decodes one symbol with h. Needs avail >= h->max_len (refill first).
- * Returns the symbol, or -1 for a bit pattern that is no code. */
-static inline int ntfs_huffman_decode(const ntfs_huffman *h, ntfs_bits *b)
+/* Decodes one symbol with h, whose primary table is `table` with
+ * `table_bits` bits (pass a constant: shifts by constants are cheaper, and
+ * a table pointer held in a local is not reloaded after output stores).
+ * Needs avail >= h->max_len (refill first). Returns the symbol, or -1 for
+ * a bit pattern that is no code. */
+NTFS_HOT_INLINE int ntfs_huffman_decode(const uint16_t *table, unsigned table_bits, const ntfs_huffman *h,
+                                        ntfs_bits *b)
 {
-    unsigned e = h->table[ntfs_bits_peek(b, h->table_bits)];
+    unsigned e = table[ntfs_bits_peek(b, table_bits)];
     if (e == 0) {
         e = ntfs_huffman_decode_long(h, ntfs_bits_peek(b, h->max_len));
         if (e == 0)
@@ -184,7 +198,7 @@ static inline int ntfs_huffman_decode(const ntfs_huffman *h, ntfs_bits *b)
  * out - offset is inside the output and out + len <= end. When at least
  * 8 bytes of dst follow the match it copies in 8-byte steps and may write
  * up to 7 bytes past out + len (scratch that later output overwrites). */
-static inline uint8_t *ntfs_lz_copy(uint8_t *out, size_t offset, size_t len, uint8_t *end)
+NTFS_HOT_INLINE uint8_t *ntfs_lz_copy(uint8_t *out, size_t offset, size_t len, uint8_t *end)
 {
     const uint8_t *src = out - offset;
     uint8_t *stop = out + len;
