@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/xattr.h>
@@ -44,6 +45,7 @@
 #define REC_MASK ((1ull << STREAM_ID_SHIFT) - 1)
 #define MAX_XATTR 65536
 #define PARENT_WALK_MAX 4096
+#define NTKITFS_DEFAULT_HEAP ((size_t)64 << 20) /* caches are small; handles are few */
 
 enum streams_mode { STREAMS_XATTR, STREAMS_WINDOWS, STREAMS_NONE };
 
@@ -55,6 +57,10 @@ typedef struct fs_ctx {
     int have_uid, have_gid;
     unsigned fmask, dmask;
     int show_sys_files;
+    int nosplice;
+    int mt;
+    unsigned threads;
+    char *rdplus_opt;
     enum streams_mode streams;
     char *streams_opt;
     char *heap_opt;
@@ -1126,14 +1132,22 @@ static void op_statfs(fuse_req_t req, fuse_ino_t ino)
 
 static void op_init(void *userdata, struct fuse_conn_info *conn)
 {
-    (void)userdata;
     if (conn->capable & FUSE_CAP_SPLICE_WRITE)
         conn->want |= FUSE_CAP_SPLICE_WRITE;
     if (conn->capable & FUSE_CAP_SPLICE_MOVE)
         conn->want |= FUSE_CAP_SPLICE_MOVE;
-    if (conn->capable & FUSE_CAP_READDIRPLUS) {
+    /* always (default): attributes with every block, so find -exec stat /
+     * ls -l need no lookups; auto: the kernel decides per directory (cheaper
+     * plain find, but a lookup round trip per later stat); no: never */
+    const char *rp = ((fs_ctx *)userdata)->rdplus_opt;
+    if ((conn->capable & FUSE_CAP_READDIRPLUS) && !(rp && strcmp(rp, "no") == 0)) {
         conn->want |= FUSE_CAP_READDIRPLUS;
-        conn->want &= ~(unsigned)FUSE_CAP_READDIRPLUS_AUTO;
+        if (rp && strcmp(rp, "auto") == 0 && (conn->capable & FUSE_CAP_READDIRPLUS_AUTO))
+            conn->want |= FUSE_CAP_READDIRPLUS_AUTO;
+        else
+            conn->want &= ~(unsigned)FUSE_CAP_READDIRPLUS_AUTO;
+    } else {
+        conn->want &= ~(unsigned)(FUSE_CAP_READDIRPLUS | FUSE_CAP_READDIRPLUS_AUTO);
     }
     if (conn->capable & FUSE_CAP_NO_OPEN_SUPPORT) {
         conn->want |= FUSE_CAP_NO_OPEN_SUPPORT;
@@ -1185,6 +1199,10 @@ static const struct fuse_opt fs_opts[] = {
     {"fmask=%s", offsetof(fs_ctx, fmask_opt), 0},
     {"dmask=%s", offsetof(fs_ctx, dmask_opt), 0},
     OPT("show_sys_files", show_sys_files),
+    OPT("nosplice", nosplice),
+    OPT("mt", mt),
+    {"threads=%u", offsetof(fs_ctx, threads), 0},
+    {"readdirplus=%s", offsetof(fs_ctx, rdplus_opt), 0},
     {"streams=%s", offsetof(fs_ctx, streams_opt), 0},
     {"streams_interface=%s", offsetof(fs_ctx, streams_opt), 0},
     {"heap=%s", offsetof(fs_ctx, heap_opt), 0},
@@ -1215,7 +1233,10 @@ static void usage(void)
            "  streams=windows      alternate data streams as file:stream names\n"
            "  streams=none         no stream access\n"
            "  show_sys_files       show $MFT and the other system files\n"
-           "  heap=SIZE            parser memory (default 256M)\n"
+           "  heap=SIZE            parser memory (default 64M)\n"
+           "  nosplice             copy file data instead of handing the kernel fd buffers\n"
+           "  readdirplus=always|auto|no  attributes with directory listings (default always)\n"
+           "  mt, threads=N        multi-threaded request loop (default: one thread)\n"
            "  plus the generic FUSE options (allow_other, max_read=N, ...)\n\n"
            "xattrs: user.STREAM, system.ntfs_attrib(_be), system.ntfs_dos_name,\n"
            "system.ntfs_reparse_data, system.ntfs_acl, system.ntfs_owner_sid\n");
@@ -1305,10 +1326,15 @@ int main(int argc, char **argv)
         fprintf(stderr, PROG ": %s\n", err);
         goto out;
     }
+    if (!heap)
+        heap = NTKITFS_DEFAULT_HEAP;
     if (cli_arena_init(&fs->arena, heap) != 0) {
         fprintf(stderr, PROG ": cannot map %zu bytes of parser memory\n", heap);
         goto out;
     }
+    /* The chunk allocator is next-fit: it walks the whole arena over time.
+     * Huge pages turn ~one page fault per allocation into one per 2 MiB. */
+    madvise(fs->arena.mem, fs->arena.bytes, MADV_HUGEPAGE);
     ntfs_config cfg;
     memset(&cfg, 0, sizeof cfg);
     cfg.ctx = fs;
@@ -1342,7 +1368,7 @@ int main(int argc, char **argv)
     fs->cluster_size = vi.cluster_size;
     fs->total_clusters = vi.total_clusters;
     fs->free_clusters = vi.free_clusters;
-    fs->image_fd = cli_image_fd(fs->img);
+    fs->image_fd = fs->nosplice ? -1 : cli_image_fd(fs->img);
     fs->vol_off = cli_image_volume_offset(fs->img);
     /* the root must be readable, or there is nothing to mount */
     {
@@ -1382,13 +1408,18 @@ int main(int argc, char **argv)
     fuse_daemonize(cl.foreground);
     if (pthread_key_create(&g_streams_key, thread_streams_free) != 0)
         goto out_unmount;
-    if (cl.singlethread) {
+    /* Single-threaded unless -o mt / threads=N: libfuse's pool hands
+     * consecutive requests to different threads, and on the 2-vCPU test VM
+     * that cross-CPU hand-off made lookups and sequential reads 2-8x slower
+     * (bench/README-fuse.md). The volume is shared safely either way. */
+    if (cl.singlethread || !(fs->mt || fs->threads > 1)) {
         ret = fuse_session_loop(se);
     } else {
         struct fuse_loop_config *lc = fuse_loop_cfg_create();
+        unsigned n = fs->threads > 1 ? fs->threads : 8;
         fuse_loop_cfg_set_clone_fd(lc, cl.clone_fd);
-        fuse_loop_cfg_set_max_threads(lc, cl.max_threads ? cl.max_threads : 16);
-        fuse_loop_cfg_set_idle_threads(lc, cl.max_idle_threads ? cl.max_idle_threads : 8);
+        fuse_loop_cfg_set_max_threads(lc, n > 100 ? 100 : n);
+        fuse_loop_cfg_set_idle_threads(lc, n > 100 ? 100 : n);
         ret = fuse_session_loop_mt(se, lc);
         fuse_loop_cfg_destroy(lc);
     }

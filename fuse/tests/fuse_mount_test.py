@@ -9,7 +9,8 @@ CHECK is one of
                           sha256, symlink target, user.* xattr, hard-link group;
                           the image's sha256 is unchanged afterwards
   erofs                   every write-type call fails with EROFS
-  concurrent              8 threads read different files at random offsets
+  concurrent [OPTS]       8 threads read different files at random offsets
+                          (OPTS e.g. "mt" for the multi-threaded loop)
   damaged                 a broken MFT record gives EIO and a log line; the rest works
   errors                  not-NTFS image, bad partition, bad mountpoint: non-zero exit
   streams                 -o streams=windows exposes file:stream like ntfs-3g
@@ -280,14 +281,14 @@ def check_erofs():
     print("%d write attempts all failed with EROFS; image unchanged" % len(attempts))
 
 
-def check_concurrent():
+def check_concurrent(opts=None):
     feat = os.path.join(FIXDIR, "feat.img")
     ref = mount_ntfs3g(feat)
     files = ["/big.bin", "/sparse.bin", "/packed/text.txt", "/packed/mixed.bin", "/dir1/size-65537.bin",
              "/dir1/size-4097.bin", "/ads.txt", "/many/f0123.txt"]
     want = {f: open(ref + f, "rb").read() for f in files}
     umount(ref)
-    m = mount_ntkitfs(feat)
+    m = mount_ntkitfs(feat, opts)
     errors = []
 
     def reader(path, seed):
@@ -315,7 +316,7 @@ def check_concurrent():
     umount(m)
     if errors:
         fail("concurrent readers got wrong data: %s" % "; ".join(errors[:5]))
-    print("8 concurrent readers x 200 random reads: all equal to ntfs-3g's bytes")
+    print("8 concurrent readers x 200 random reads (%s): all equal to ntfs-3g's bytes" % (opts or "default"))
 
 
 def check_damaged():
@@ -569,7 +570,7 @@ def main():
         elif check == "erofs":
             check_erofs()
         elif check == "concurrent":
-            check_concurrent()
+            check_concurrent(args[0] if args else None)
         elif check == "damaged":
             check_damaged()
         elif check == "errors":

@@ -18,7 +18,8 @@ set(FUSE_CHECKS
   tree_mbr:tree^disk-mbr.img
   tree_mbr_partition:tree^disk-mbr.img@5
   tree_gpt_gz:tree^disk-gpt.img.gz
-  erofs:erofs concurrent:concurrent damaged:damaged errors:errors
+  erofs:erofs concurrent:concurrent concurrent_mt:concurrent^mt concurrent_threads:concurrent^threads=3
+  damaged:damaged errors:errors
   streams:streams sysfiles:sysfiles signals:signals options:options)
 foreach(c ${FUSE_CHECKS})
   string(REPLACE ":" ";" pair "${c}")
