@@ -32,11 +32,13 @@
  * + NTHIVE_BINS_START. Diagnostics use file offsets.
  *
  * Threads: a nthive and everything derived from it belong to one thread at
- * a time (lookups update a one-entry bin cache and the diagnostic).
+ * a time (lookups update a small bin cache and the diagnostic).
  *
  * Cost: no pre-scan of cells. Finding a cell's bin walks back from the cell
  * in 4096-byte steps to the bin header (one step in real hives, whose bins
- * are a page or a few); a one-entry cache makes runs in the same bin free.
+ * are a page or a few); a cache of the last 8 bins makes repeated lookups
+ * in the same bins free, so crafted huge bins cannot make a walk slow by
+ * alternating between them.
  *
  * Example
  * -------
@@ -76,6 +78,9 @@ extern "C" {
 #define NTHIVE_NO_CELL 0xFFFFFFFFu
 /* Largest payload of one big-data segment (versions 1.4 and later). */
 #define NTHIVE_DB_SEGMENT 16344u
+/* Bins remembered by a hive, so that lookups alternating between a few
+ * large bins do not walk back to their headers each time. */
+#define NTHIVE_BIN_CACHE 8u
 /* Default depth limit of the walker; Windows itself stops at 512 levels. */
 #define NTHIVE_WALK_DEFAULT_DEPTH 1024u
 
@@ -126,8 +131,9 @@ typedef struct nthive {
     uint32_t bad_bins;      /* bin headers that failed their checks */
     uint32_t first_bad_bin; /* cell offset of the first one */
     uint32_t minor;
-    uint32_t bin_start; /* one-entry cache of the last bin found */
-    uint32_t bin_size;
+    uint32_t bin_start[NTHIVE_BIN_CACHE]; /* bins found last (round robin) */
+    uint32_t bin_size[NTHIVE_BIN_CACHE];
+    uint32_t bin_next;
     nt_diag diag;
 } nthive;
 

@@ -61,17 +61,20 @@ void hive_scan_bins(nthive *h, uint32_t avail)
 
 int hive_find_bin(nthive *h, uint32_t off, uint32_t *start, uint32_t *size)
 {
-    uint32_t pos = off & ~4095u, steps = h->max_bin / 4096, sz;
+    uint32_t pos = off & ~4095u, steps = h->max_bin / 4096, sz, slot;
 
-    if (h->bin_size && off >= h->bin_start && off - h->bin_start < h->bin_size) {
-        *start = h->bin_start;
-        *size = h->bin_size;
-        return NT_OK;
+    for (slot = 0; slot < NTHIVE_BIN_CACHE; slot++) {
+        if (h->bin_size[slot] && off >= h->bin_start[slot] && off - h->bin_start[slot] < h->bin_size[slot]) {
+            *start = h->bin_start[slot];
+            *size = h->bin_size[slot];
+            return NT_OK;
+        }
     }
     for (uint32_t i = 0; i < steps; i++) {
         if (bin_header_ok(h, pos, &sz) && off - pos < sz) {
-            h->bin_start = *start = pos;
-            h->bin_size = *size = sz;
+            slot = h->bin_next++ % NTHIVE_BIN_CACHE;
+            h->bin_start[slot] = *start = pos;
+            h->bin_size[slot] = *size = sz;
             return NT_OK;
         }
         if (pos == 0)
