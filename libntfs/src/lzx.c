@@ -88,7 +88,7 @@ static int read_lens(lzx_workspace *w, ntfs_bits *b, uint8_t *lens, unsigned n, 
         uint8_t v;
         int sym;
 
-        ntfs_bits_refill(b); /* 48+ bits: symbol, run bits, symbol */
+        ntfs_bits_refill(b); /* 32+ bits: symbol and run bits */
         sym = ntfs_huffman_decode(w->pre_table, PRE_TABLE_BITS, &w->pre, b);
         if (sym < 0)
             return NT_ERR_CORRUPT;
@@ -105,6 +105,7 @@ static int read_lens(lzx_workspace *w, ntfs_bits *b, uint8_t *lens, unsigned n, 
             v = 0;
         } else {
             run = 4 + ntfs_bits_read(b, 1);
+            ntfs_bits_refill(b);
             sym = ntfs_huffman_decode(w->pre_table, PRE_TABLE_BITS, &w->pre, b);
             if (sym < 0 || sym > 17)
                 return NT_ERR_CORRUPT;
@@ -134,7 +135,7 @@ static int decode_block(lzx_workspace *w, ntfs_bits *bp, bool aligned, uint8_t *
         size_t off;
         int sym;
 
-        ntfs_bits_refill(&b); /* 48+ bits: two 16-bit symbols, or symbol + length */
+        ntfs_bits_refill(&b); /* 32+ bits: two 16-bit symbols */
         sym = ntfs_huffman_decode(main_t, MAIN_TABLE_BITS, main_h, &b);
         if (sym < (int)LZX_NUM_CHARS) {
             if (sym < 0)
@@ -150,11 +151,13 @@ static int decode_block(lzx_workspace *w, ntfs_bits *bp, bool aligned, uint8_t *
                 continue;
             }
         }
-        /* A match; 16+ bits are left for the length symbol. */
+        /* A match. */
         sym -= (int)LZX_NUM_CHARS;
         len = (unsigned)sym & 7u;
         slot = (unsigned)sym >> 3;
         if (len == 7) {
+            if (b.avail < 16)
+                ntfs_bits_refill(&b);
             int l = ntfs_huffman_decode(len_t, LEN_TABLE_BITS, len_h, &b);
             if (l < 0)
                 return NT_ERR_CORRUPT;

@@ -18,19 +18,33 @@
 
 int ntfs_huffman_build(ntfs_huffman *h, const uint8_t *lens, unsigned nsyms)
 {
-    uint16_t next[NTFS_HUFF_MAX_LEN + 2];
+    uint32_t next_code[NTFS_HUFF_MAX_LEN + 2];
+    uint16_t next_idx[NTFS_HUFF_MAX_LEN + 2];
     const unsigned tb = h->table_bits, maxl = h->max_len;
+    uint16_t *const t = h->table;
     int32_t left = 1;
     uint32_t code = 0;
     unsigned idx = 0, len, s;
-    size_t pos = 0, size = (size_t)1 << tb;
+    size_t covered = 0, size = (size_t)1 << tb;
 
-    for (len = 0; len <= NTFS_HUFF_MAX_LEN + 1; len++)
-        h->count[len] = 0;
-    for (s = 0; s < nsyms; s++) {
-        if (lens[s] > maxl)
+    /* Four histograms, so that runs of equal lengths do not serialise on
+     * one counter in memory. */
+    uint16_t hist[4][32];
+    nt_memset(hist, 0, sizeof(hist));
+    for (s = 0; s + 4 <= nsyms; s += 4) {
+        hist[0][lens[s] & 31u]++;
+        hist[1][lens[s + 1] & 31u]++;
+        hist[2][lens[s + 2] & 31u]++;
+        hist[3][lens[s + 3] & 31u]++;
+    }
+    for (; s < nsyms; s++)
+        hist[0][lens[s] & 31u]++;
+    for (len = 0; len < 32; len++) {
+        unsigned c = (unsigned)hist[0][len] + hist[1][len] + hist[2][len] + hist[3][len];
+        if (len > maxl && c)
             return NT_ERR_CORRUPT;
-        h->count[lens[s]]++;
+        if (len <= NTFS_HUFF_MAX_LEN + 1)
+            h->count[len] = (uint16_t)c;
     }
     /* Kraft: the lengths may leave code space unused, never overuse it. */
     for (len = 1; len <= maxl; len++) {
@@ -41,34 +55,42 @@ int ntfs_huffman_build(ntfs_huffman *h, const uint8_t *lens, unsigned nsyms)
     for (len = 1; len <= maxl; len++) {
         h->first[len] = code;
         h->base[len] = (uint16_t)idx;
-        next[len] = (uint16_t)idx;
+        next_code[len] = code;
+        next_idx[len] = (uint16_t)idx;
+        if (len <= tb)
+            covered += (size_t)h->count[len] << (tb - len);
         idx += h->count[len];
         code = (code + h->count[len]) << 1;
     }
-    for (s = 0; s < nsyms; s++)
-        if (lens[s])
-            h->sorted[next[lens[s]]++] = (uint16_t)s;
 
-    /* Codes of up to table_bits bits, in canonical order, cover a prefix
-     * of the table; the rest (long codes, unused space) stays 0. */
-    for (len = 1; len <= tb && len <= maxl; len++) {
-        size_t n = (size_t)1 << (tb - len);
-        for (unsigned j = 0; j < h->count[len]; j++) {
-            uint16_t e = (uint16_t)(h->sorted[h->base[len] + j] << 5 | len);
-            uint16_t *t = h->table + pos;
-            if (n >= 4) {
-                uint64_t w = 0x0001000100010001ull * e;
-                for (size_t k = 0; k < n; k += 4)
-                    nt_memcpy(t + k, &w, 8);
-            } else {
-                for (size_t k = 0; k < n; k++)
-                    t[k] = e;
-            }
-            pos += n;
+    /* One pass in symbol order: a code of up to table_bits bits fills its
+     * slice of the table (codes are handed out in (length, symbol) order);
+     * longer codes go to `sorted` for ntfs_huffman_decode_long. */
+    for (s = 0; s < nsyms; s++) {
+        len = lens[s];
+        if (len == 0)
+            continue;
+        if (len > tb) {
+            h->sorted[next_idx[len]++] = (uint16_t)s;
+            continue;
+        }
+        uint16_t e = (uint16_t)(s << NTFS_HUFF_SYM_SHIFT | len);
+        unsigned shift = tb - len;
+        uint16_t *p = t + ((size_t)next_code[len]++ << shift);
+        if (shift >= 2) {
+            uint64_t w = 0x0001000100010001ull * e;
+            for (size_t k = 0; k < ((size_t)1 << shift); k += 4)
+                nt_memcpy(p + k, &w, 8);
+        } else {
+            p[0] = e;
+            if (shift)
+                p[1] = e;
         }
     }
-    if (pos < size)
-        nt_memset(h->table + pos, 0, (size - pos) * sizeof(uint16_t));
+    /* Codes of up to table_bits bits cover a prefix of the table; the
+     * rest (long codes, unused space) reads 0. */
+    if (covered < size)
+        nt_memset(t + covered, 0, (size - covered) * sizeof(uint16_t));
     return NT_OK;
 }
 
@@ -77,7 +99,7 @@ unsigned ntfs_huffman_decode_long(const ntfs_huffman *h, uint32_t bits)
     for (unsigned len = h->table_bits + 1; len <= h->max_len; len++) {
         uint32_t d = (bits >> (h->max_len - len)) - h->first[len];
         if (d < h->count[len])
-            return (unsigned)h->sorted[h->base[len] + d] << 5 | len;
+            return (unsigned)h->sorted[h->base[len] + d] << NTFS_HUFF_SYM_SHIFT | len;
     }
     return 0;
 }
@@ -158,7 +180,7 @@ int ntfs_xpress_huffman_decompress(const uint8_t *src, size_t src_len, uint8_t *
         unsigned len, k;
         size_t offset;
 
-        ntfs_bits_refill(&b); /* 48+ bits: two symbols of <= 15 bits each */
+        ntfs_bits_refill(&b); /* 32+ bits: two symbols of <= 15 bits each */
         sym = ntfs_huffman_decode(table, XPRESS_TABLE_BITS, &h, &b);
         if (sym < 256) {
             if (sym < 0)
@@ -176,7 +198,10 @@ int ntfs_xpress_huffman_decompress(const uint8_t *src, size_t src_len, uint8_t *
                 continue;
             }
         }
-        /* A match; 16+ bits are left, enough for the offset bits. */
+        /* A match: the offset bits (and the lazy reader position for the
+         * length bytes) need 16+ bits in the buffer. */
+        if (b.avail < 16)
+            ntfs_bits_refill(&b);
         sym -= 256;
         len = (unsigned)sym & 15u;
         k = (unsigned)sym >> 4;

@@ -58,13 +58,17 @@ int ntfs_xpress_huffman_decompress(const uint8_t *src, size_t src_len, uint8_t *
  *
  * Canonical Huffman decoding: codes are assigned in order of (length,
  * symbol), read most significant bit first. A primary table indexed by the
- * next `table_bits` bits of the stream gives (symbol << 5 | length) for
+ * next `table_bits` bits of the stream gives (symbol << 6 | length) for
  * every code of at most table_bits bits; entry 0 means "longer code or no
  * code", resolved by walking the per-length first-code/count arrays (long
  * codes are rare by construction, so that walk costs little). Incomplete
  * codes are accepted: their unused bit patterns decode to an error. */
 
 #define NTFS_HUFF_MAX_LEN 16u
+/* Table entries are (symbol << 6 | length): the length sits in the bits an
+ * x86 shift instruction uses as its count, so the entry can feed the
+ * shift directly. */
+#define NTFS_HUFF_SYM_SHIFT 6u
 
 /* The hot loops keep the bit reader in locals: a byte store through the
  * output pointer may alias anything reached through a pointer, so state
@@ -86,14 +90,15 @@ typedef struct ntfs_huffman {
     uint16_t base[NTFS_HUFF_MAX_LEN + 2];  /* index in sorted of the first one */
 } ntfs_huffman;
 
-/* Builds h's tables from lens[0..nsyms) (0 = unused symbol). h->table,
+/* Builds h's tables from lens[0..nsyms) (0 = unused symbol; every length
+ * below 32, nsyms <= 1024). h->table,
  * h->sorted, h->table_bits (<= 12) and h->max_len (<= 16) must be set.
  * Returns NT_OK, or NT_ERR_CORRUPT when a length exceeds max_len or the
  * lengths oversubscribe the code space. */
 int ntfs_huffman_build(ntfs_huffman *h, const uint8_t *lens, unsigned nsyms);
 
 /* Resolves a code longer than table_bits. `bits` holds the next max_len
- * bits of the stream right-aligned. Returns (symbol << 5 | length), or 0
+ * bits of the stream right-aligned. Returns (symbol << 6 | length), or 0
  * when no code matches. */
 unsigned ntfs_huffman_decode_long(const ntfs_huffman *h, uint32_t bits);
 
@@ -120,22 +125,21 @@ NTFS_HOT_INLINE void ntfs_bits_init(ntfs_bits *b, const uint8_t *p, const uint8_
     b->end = end;
 }
 
-/* Tops the buffer up to 48..63 bits. */
+/* Makes sure the buffer holds at least 32 bits (two 16-bit codes, or a
+ * code and up to 16 extra bits). Cheap when it already does: the hot
+ * loops call it once per symbol pair. */
 NTFS_HOT_INLINE void ntfs_bits_refill(ntfs_bits *b)
 {
-    if ((size_t)(b->end - b->next) >= 8) {
-        /* Load four words at once and put them in reading order; keep only
-         * the whole words that fit (the buffer ends with 48..63 bits). */
-        uint64_t x = nt_le64(b->next);
-        uint64_t v = (x << 48) | ((x & 0xffff0000u) << 16) | ((x >> 16) & 0xffff0000u) | (x >> 48);
-        unsigned words = (63u - b->avail) >> 4;
-        b->buf |= v >> b->avail;
-        b->avail += words << 4;
-        b->buf &= ~(UINT64_MAX >> b->avail);
-        b->next += words * 2u;
+    if (b->avail >= 32)
+        return;
+    if ((size_t)(b->end - b->next) >= 4) {
+        uint64_t v = (uint64_t)nt_le16(b->next) << 16 | nt_le16(b->next + 2);
+        b->buf |= v << (32 - b->avail);
+        b->avail += 32;
+        b->next += 4;
         return;
     }
-    while (b->avail < 48) {
+    while (b->avail < 32) {
         if ((size_t)(b->end - b->next) >= 2) {
             b->buf |= (uint64_t)nt_le16(b->next) << (48 - b->avail);
             b->next += 2;
@@ -189,8 +193,8 @@ NTFS_HOT_INLINE int ntfs_huffman_decode(const uint16_t *table, unsigned table_bi
         if (e == 0)
             return -1;
     }
-    ntfs_bits_skip(b, e & 31u);
-    return (int)(e >> 5);
+    ntfs_bits_skip(b, e & 63u);
+    return (int)(e >> NTFS_HUFF_SYM_SHIFT);
 }
 
 /* LZ77 match copy shared by both decoders: copies len bytes from
