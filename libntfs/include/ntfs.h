@@ -150,8 +150,10 @@ typedef struct ntfs_dir ntfs_dir;
  * reads $MFT's own run list (with $MFTMirr as fallback for the first
  * records) and loads $UpCase. `*out` receives a handle to pass to
  * ntfs_unmount. `config` is copied.
- * Errors: NT_ERR_INVALID (missing callback), NT_ERR_CORRUPT (no usable boot
- * sector or $MFT; `diag`, when not NULL, receives the diagnostic),
+ * Errors: NT_ERR_INVALID (missing callback, or only one of lock/unlock),
+ * NT_ERR_CORRUPT (no usable boot sector or $MFT, more than 2^32 clusters,
+ * or a volume larger than config->volume_size when that is set; `diag`,
+ * when not NULL, receives the diagnostic),
  * NT_ERR_UNSUPPORTED (a valid but unsupported geometry), NT_ERR_IO,
  * NT_ERR_NOMEM. */
 int ntfs_mount(const ntfs_config *config, ntfs_volume **out, nt_diag *diag);
@@ -270,7 +272,10 @@ int ntfs_file_next_attr(ntfs_file *f, size_t *cursor, ntfs_attr_info *info);
 
 /* Opens the attribute of `type` with `name` (UTF-8, NULL or "" for the
  * unnamed one; matched case-insensitively) as a stream, assembling its run
- * list across every extent. $DATA is NTFS_AT_DATA.
+ * list across every extent. $DATA is NTFS_AT_DATA. The stream keeps its own
+ * copy of the run list (or resident value): the file may be closed first.
+ * WOF ("Compact OS") files are not decompressed: their unnamed $DATA reads
+ * as stored, the compressed bytes are the WofCompressedData stream.
  * Errors: NT_ERR_NOT_FOUND, NT_ERR_INVALID (bad UTF-8 name), NT_ERR_CORRUPT
  * (bad run list, extents that do not fit together, runs outside the
  * volume), NT_ERR_UNSUPPORTED (compression with clusters over 4 KiB),
