@@ -12,12 +12,12 @@ cmake -S "$here" -B "$build" -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWith
       -DNTKIT_FUZZ=ON -DNTKIT_BUILD_TESTS=OFF -DNTKIT_BUILD_HIVE=OFF -DNTKIT_BUILD_CLI=OFF \
       -DNTKIT_BUILD_FUSE=OFF -DNTKIT_BUILD_BOOT=OFF -DNTKIT_BUILD_BENCH=OFF >/dev/null
 cmake --build "$build" --target fuzz_ntfs -j"$(nproc)" >/dev/null
-corpus=$build/fuzz-corpus
+corpus=$build/fuzz-corpus-1m
 out=$build/fuzz-out
 mkdir -p "$corpus" "$out"
 if [ ! -s "$corpus/seed-mkntfs.img" ] && command -v mkntfs >/dev/null; then
     img=$corpus/seed-mkntfs.img
-    truncate -s 2M "$img"
+    truncate -s 1100K "$img"   # small inputs keep libFuzzer fast
     mkntfs -q -F -f -c 512 -L seed "$img" >/dev/null 2>&1 || rm -f "$img"
     mnt=$(mktemp -d)
     if [ -f "$img" ] && command -v ntfs-3g >/dev/null &&
@@ -31,8 +31,9 @@ if [ ! -s "$corpus/seed-mkntfs.img" ] && command -v mkntfs >/dev/null; then
 fi
 shared=${NTKIT_SHARED_TESTDATA:-$here/../shared/testdata}
 if [ -f "$shared/ntfs/colinfinck-testfs1.gz" ] && [ ! -s "$corpus/seed-testfs1.img" ]; then
+    # 2 MiB: truncated to -max_len by libFuzzer, which exercises short images
     gzip -dc "$shared/ntfs/colinfinck-testfs1.gz" >"$corpus/seed-testfs1.img"
 fi
 cd "$out"
-exec "$build/libntfs/fuzz_ntfs" "$corpus" -max_total_time="$secs" -max_len=2097152 \
+exec "$build/libntfs/fuzz_ntfs" "$corpus" -max_total_time="$secs" -max_len=1200000 \
      -rss_limit_mb=2048 -timeout=10 -print_final_stats=1
