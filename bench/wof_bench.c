@@ -16,7 +16,8 @@
  * wimlib and the ratio; the issue's target is ratio >= 1.5 for XPRESS4K
  * and LZX (PASS/FAIL). See bench/README-wof.md.
  *
- * Usage: wof_bench [--mib N] [--rounds R] [--synthetic] */
+ * Usage: wof_bench [--mib N] [--rounds R] [--synthetic] [--only-ntkit|--only-wimlib]
+ * (the --only options time one side, for profilers; the ratio is then void) */
 #define _POSIX_C_SOURCE 200809L
 #include <dirent.h>
 #include <stdint.h>
@@ -125,15 +126,15 @@ static void synthetic(corpus *c)
 /* ---- chunks ------------------------------------------------------------ */
 
 typedef struct chunkset {
-    size_t n;          /* compressed chunks */
-    size_t *off;       /* offset of chunk i in comp */
+    size_t n;    /* compressed chunks */
+    size_t *off; /* offset of chunk i in comp */
     size_t *clen;
     size_t *ulen;
-    size_t *uoff;      /* offset of its bytes in the corpus */
+    size_t *uoff; /* offset of its bytes in the corpus */
     uint8_t *comp;
-    size_t total_u;    /* uncompressed bytes of the compressed chunks */
+    size_t total_u; /* uncompressed bytes of the compressed chunks */
     size_t total_c;
-    size_t raw;        /* chunks stored raw */
+    size_t raw; /* chunks stored raw */
 } chunkset;
 
 static int make_chunks(const corpus *c, enum wimlib_compression_type t, size_t cs, chunkset *s)
@@ -204,7 +205,7 @@ static int wimlib_all(const chunkset *s, struct wimlib_decompressor *d, uint8_t 
 int main(int argc, char **argv)
 {
     size_t mib = 256;
-    int rounds = 5, synth = 0, failed = 0;
+    int rounds = 5, synth = 0, failed = 0, only = 0; /* 1 ntkit, 2 wimlib (for perf stat) */
 
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--mib") == 0 && i + 1 < argc)
@@ -213,8 +214,13 @@ int main(int argc, char **argv)
             rounds = atoi(argv[++i]);
         else if (strcmp(argv[i], "--synthetic") == 0)
             synth = 1;
+        else if (strcmp(argv[i], "--only-ntkit") == 0)
+            only = 1;
+        else if (strcmp(argv[i], "--only-wimlib") == 0)
+            only = 2;
         else {
-            fprintf(stderr, "usage: wof_bench [--mib N] [--rounds R] [--synthetic]\n");
+            fprintf(stderr,
+                    "usage: wof_bench [--mib N] [--rounds R] [--synthetic] [--only-ntkit|--only-wimlib]\n");
             return 2;
         }
     }
@@ -247,7 +253,8 @@ int main(int argc, char **argv)
     for (size_t f = 0; f < sizeof(fmts) / sizeof(fmts[0]); f++) {
         chunkset s;
         struct wimlib_decompressor *d;
-        if (make_chunks(&c, fmts[f].t, fmts[f].cs, &s) || wimlib_create_decompressor(fmts[f].t, fmts[f].cs, &d)) {
+        if (make_chunks(&c, fmts[f].t, fmts[f].cs, &s) ||
+            wimlib_create_decompressor(fmts[f].t, fmts[f].cs, &d)) {
             fprintf(stderr, "wimlib setup failed for %s\n", fmts[f].name);
             return 1;
         }
@@ -264,9 +271,11 @@ int main(int argc, char **argv)
         double best_ours = 1e30, best_wim = 1e30;
         for (int r = 0; r < rounds; r++) {
             double t0 = now();
-            failed |= ours_all(&s, fmts[f].t, ws, out);
+            if (only != 2)
+                failed |= ours_all(&s, fmts[f].t, ws, out);
             double t1 = now();
-            failed |= wimlib_all(&s, d, out);
+            if (only != 1)
+                failed |= wimlib_all(&s, d, out);
             double t2 = now();
             if (t1 - t0 < best_ours)
                 best_ours = t1 - t0;
@@ -276,7 +285,8 @@ int main(int argc, char **argv)
         double mb = (double)s.total_u / 1e6;
         double ratio = best_wim / best_ours;
         printf("%-10s %8zu %7zu %12.1f %12.1f %7.2f%s\n", fmts[f].name, s.n, s.raw, mb / best_ours,
-               mb / best_wim, ratio, fmts[f].target ? (ratio >= 1.5 ? "  PASS (>= 1.5)" : "  FAIL (< 1.5)") : "");
+               mb / best_wim, ratio,
+               fmts[f].target ? (ratio >= 1.5 ? "  PASS (>= 1.5)" : "  FAIL (< 1.5)") : "");
         wimlib_free_decompressor(d);
         free_chunks(&s);
     }

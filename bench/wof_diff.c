@@ -27,17 +27,17 @@ static int failures;
 static int quiet;
 static unsigned long checks;
 
-#define CHECK(cond, ...)                                                                          \
-    do {                                                                                          \
-        checks++;                                                                                 \
-        if (!(cond)) {                                                                            \
-            failures++;                                                                           \
-            if (failures < 30) {                                                                  \
-                fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);                              \
-                fprintf(stderr, __VA_ARGS__);                                                     \
-                fputc('\n', stderr);                                                              \
-            }                                                                                     \
-        }                                                                                         \
+#define CHECK(cond, ...)                                                                                     \
+    do {                                                                                                     \
+        checks++;                                                                                            \
+        if (!(cond)) {                                                                                       \
+            failures++;                                                                                      \
+            if (failures < 30) {                                                                             \
+                fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);                                         \
+                fprintf(stderr, __VA_ARGS__);                                                                \
+                fputc('\n', stderr);                                                                         \
+            }                                                                                                \
+        }                                                                                                    \
     } while (0)
 
 /* ---- data ------------------------------------------------------------- */
@@ -56,10 +56,11 @@ static uint64_t rnd(void)
 enum { K_TEXT, K_RANDOM, K_ZEROS, K_PERIODIC, K_X86, K_MIXED, K_SPARSE, K_COUNT };
 static const char *kind_name[K_COUNT] = {"text", "random", "zeros", "periodic", "x86", "mixed", "sparse"};
 
-static const char *words[] = {"the",   "registry", "hive",  "volume",  "cluster", "record", "index",
-                              "stream", "WOF",     "chunk", "LZX",     "XPRESS",  "Huffman", "of",
-                              "and",   "a",        "file",  "System32", "\r\n",    "    ",   "0x1f",
-                              "<key name=\"", "\"/>", "compression", "Windows", "kernel32.dll"};
+static const char *words[] = {
+    "the",          "registry", "hive",        "volume",   "cluster",     "record",  "index",
+    "stream",       "WOF",      "chunk",       "LZX",      "XPRESS",      "Huffman", "of",
+    "and",          "a",        "file",        "System32", "\r\n",        "    ",    "0x1f",
+    "<key name=\"", "\"/>",     "compression", "Windows",  "kernel32.dll"};
 
 static void fill(uint8_t *p, size_t n, int kind)
 {
@@ -190,7 +191,10 @@ static void round_trips(void)
                 for (int kind = 0; kind < K_COUNT; kind++) {
                     for (int rep = 0; rep < 4; rep++) {
                         /* Full chunks, and short last chunks of odd sizes. */
-                        size_t len = rep == 0 ? cs : rep == 1 ? 1 + rnd() % cs : rep == 2 ? 1 + rnd() % 40 : cs - rnd() % 11;
+                        size_t len = rep == 0   ? cs
+                                     : rep == 1 ? 1 + rnd() % cs
+                                     : rep == 2 ? 1 + rnd() % 40
+                                                : cs - rnd() % 11;
                         fill(in, len, kind);
                         size_t clen = wimlib_compress(in, len, cbuf, len - 1, comp);
                         if (clen == 0) {
@@ -201,8 +205,7 @@ static void round_trips(void)
                         int rc = our_decode(codecs[ci].type, cbuf, clen, out, len);
                         CHECK(rc == NT_OK && memcmp(out, in, len) == 0,
                               "%s chunk %zu level %u %s len %zu: status %d, output %s", codecs[ci].name, cs,
-                              levels[li], kind_name[kind], len, rc,
-                              rc == NT_OK ? "differs" : "-");
+                              levels[li], kind_name[kind], len, rc, rc == NT_OK ? "differs" : "-");
                         CHECK(wimlib_decompress(cbuf, clen, ref, len, dec) == 0 && memcmp(ref, in, len) == 0,
                               "wimlib disagrees with itself (%s %zu)", codecs[ci].name, len);
                         n_ok++;
@@ -255,10 +258,10 @@ static void handmade(void)
         hm_xpress_literals(&x, "abcabcabcdefghij");
         hm_xpress_match(&x, 3, 3);
         hm_xpress_match(&x, 17, 1);
-        hm_xpress_match(&x, 18, 2);   /* first length needing a byte */
+        hm_xpress_match(&x, 18, 2); /* first length needing a byte */
         hm_xpress_literal(&x, 'g');
         hm_xpress_match(&x, 100, 7);
-        hm_xpress_match(&x, 272, 5);  /* 255 + 17: needs the u16 */
+        hm_xpress_match(&x, 272, 5); /* 255 + 17: needs the u16 */
         hm_xpress_match(&x, 3000, 33);
         for (int i = 0; i < 500; i++)
             hm_xpress_literal(&x, (uint8_t)(i * 7));
@@ -337,7 +340,8 @@ static void handmade(void)
  * 12000000 limit, and E8 bytes in the last 10 bytes (left alone). */
 static void handmade_e8(void)
 {
-    static const int32_t targets[] = {0, 5, -1, -40, 11999999, 12000000, -12000000, 70000, 0x7fffffff, -100000};
+    static const int32_t targets[] = {0,        5,         -1,    -40,        11999999,
+                                      12000000, -12000000, 70000, 0x7fffffff, -100000};
     for (unsigned kind = 0; kind < 2; kind++) {
         hm_lzx z;
         uint8_t data[400];
@@ -363,7 +367,8 @@ static void handmade_e8(void)
         }
         size_t n = hm_lzx_end(&z);
         uint8_t *expect = hm_lzx_expected(&z);
-        agree(WIMLIB_COMPRESSION_TYPE_LZX, kind ? "lzx e8 literals" : "lzx e8 raw", z.w.buf, n, expect, z.plain.len);
+        agree(WIMLIB_COMPRESSION_TYPE_LZX, kind ? "lzx e8 literals" : "lzx e8 raw", z.w.buf, n, expect,
+              z.plain.len);
         free(expect);
         hm_lzx_free(&z);
     }
@@ -426,11 +431,13 @@ static void wof_streams(void)
                 CHECK(rc == NT_OK, "locate %llu: %d", (unsigned long long)i, rc);
                 if (rc)
                     break;
-                rc = ntfs_wof_decompress_chunk(&s, &c, stream + c.offset, c.compressed_len, chunk, cs, ws, &d);
+                rc =
+                    ntfs_wof_decompress_chunk(&s, &c, stream + c.offset, c.compressed_len, chunk, cs, ws, &d);
                 CHECK(rc == NT_OK, "decompress chunk %llu: %d", (unsigned long long)i, rc);
                 memcpy(out + c.file_offset, chunk, c.uncompressed_len);
             }
-            CHECK(rc == NT_OK && memcmp(out, file, size) == 0, "WOF %u size %zu: file differs", algos[a], size);
+            CHECK(rc == NT_OK && memcmp(out, file, size) == 0, "WOF %u size %zu: file differs", algos[a],
+                  size);
             free(ws);
             free(out);
             free(chunk);
@@ -445,9 +452,9 @@ static void wof_streams(void)
 int main(int argc, char **argv)
 {
     quiet = argc > 1 && strcmp(argv[1], "-q") == 0;
-    lzx_ws = aligned_alloc(NTFS_LZX_WORKSPACE_ALIGN,
-                           (ntfs_lzx_workspace_size() + NTFS_LZX_WORKSPACE_ALIGN - 1) / NTFS_LZX_WORKSPACE_ALIGN *
-                               NTFS_LZX_WORKSPACE_ALIGN);
+    lzx_ws =
+        aligned_alloc(NTFS_LZX_WORKSPACE_ALIGN, (ntfs_lzx_workspace_size() + NTFS_LZX_WORKSPACE_ALIGN - 1) /
+                                                    NTFS_LZX_WORKSPACE_ALIGN * NTFS_LZX_WORKSPACE_ALIGN);
     handmade();
     handmade_e8();
     round_trips();

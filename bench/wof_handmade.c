@@ -30,11 +30,11 @@
  * the byte. */
 typedef struct hm_bits {
     uint8_t *buf;
-    size_t cap, len;      /* bytes laid out (slots included) */
-    size_t *slots;        /* output position of each 16-bit word */
+    size_t cap, len; /* bytes laid out (slots included) */
+    size_t *slots;   /* output position of each 16-bit word */
     size_t nslots, slots_cap;
-    uint64_t nbits;       /* bits written */
-    uint32_t cur;         /* bits of the word being filled */
+    uint64_t nbits; /* bits written */
+    uint32_t cur;   /* bits of the word being filled */
 } hm_bits;
 
 static HM_UNUSED void hm_init(hm_bits *w, size_t cap)
@@ -244,7 +244,7 @@ typedef struct hm_lzx {
     uint32_t main_codes[HM_LZX_MAIN], len_codes[HM_LZX_LEN], aligned_codes[8], pre_codes[20];
     uint32_t R[3];
     int aligned;
-    int use_runs;        /* send zero runs and same-delta runs with pretree 17/18/19 */
+    int use_runs; /* send zero runs and same-delta runs with pretree 17/18/19 */
 } hm_lzx;
 
 static HM_UNUSED unsigned hm_lzx_extra(unsigned slot)
@@ -480,7 +480,8 @@ static HM_UNUSED uint8_t *hm_lzx_expected(const hm_lzx *z)
     for (size_t i = 0; n > 10 && i < n - 10; i++) {
         if (d[i] != 0xe8)
             continue;
-        uint32_t u = (uint32_t)d[i + 1] | (uint32_t)d[i + 2] << 8 | (uint32_t)d[i + 3] << 16 | (uint32_t)d[i + 4] << 24;
+        uint32_t u = (uint32_t)d[i + 1] | (uint32_t)d[i + 2] << 8 | (uint32_t)d[i + 3] << 16 |
+                     (uint32_t)d[i + 4] << 24;
         int64_t t = u >= 0x80000000u ? (int64_t)u - 0x100000000ll : (int64_t)u, r = t;
         if (t >= 0 && t < 12000000)
             r = t - (int64_t)i;

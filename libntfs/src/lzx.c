@@ -14,7 +14,7 @@
 #include "ntcore/mem.h"
 
 #define LZX_NUM_CHARS 256u
-#define LZX_NUM_SLOTS 30u                                   /* 32 KiB window */
+#define LZX_NUM_SLOTS 30u                                  /* 32 KiB window */
 #define LZX_MAIN_SYMS (LZX_NUM_CHARS + 8u * LZX_NUM_SLOTS) /* 496 */
 #define LZX_LEN_SYMS 249u
 #define LZX_PRE_SYMS 20u
@@ -53,9 +53,9 @@ typedef struct lzx_workspace {
 /* Offset slot s covers offsets base[s] .. base[s] + 2^extra[s] - 1 (before
  * the adjustment of 2); slots 0-2 are the recent offsets R0-R2. */
 static const uint16_t slot_base[LZX_NUM_SLOTS] = {
-    0,    1,    2,    3,    4,    6,    8,     12,    16,    24,    32,   48,   64,   96,   128,
-    192,  256,  384,  512,  768,  1024, 1536,  2048,  3072,  4096,  6144, 8192, 12288, 16384, 24576};
-static const uint8_t slot_extra[LZX_NUM_SLOTS] = {0, 0, 0, 0, 1, 1, 2,  2,  3,  3,  4,  4,  5,  5,  6,
+    0,   1,   2,   3,   4,   6,    8,    12,   16,   24,   32,   48,   64,    96,    128,
+    192, 256, 384, 512, 768, 1024, 1536, 2048, 3072, 4096, 6144, 8192, 12288, 16384, 24576};
+static const uint8_t slot_extra[LZX_NUM_SLOTS] = {0, 0, 0, 0, 1, 1, 2, 2,  3,  3,  4,  4,  5,  5,  6,
                                                   6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13};
 
 size_t ntfs_lzx_workspace_size(void)
@@ -251,8 +251,8 @@ static void undo_e8(uint8_t *d, size_t n)
 /* An uncompressed block: its header starts at the next 16-bit boundary of
  * the bit stream (a whole word later when already on one). Reads R0-R2 and
  * the raw bytes, and restarts the bit reader after them. */
-static int uncompressed_block(ntfs_bits *b, const uint8_t *src, size_t src_len, uint8_t *out,
-                              size_t size, uint32_t *R)
+static int uncompressed_block(ntfs_bits *b, const uint8_t *src, size_t src_len, uint8_t *out, size_t size,
+                              uint32_t *R)
 {
     size_t loaded = (size_t)(b->next - src) + 2u * b->virt; /* end of the loaded words */
     size_t held = 2u * ((b->avail + 15u) >> 4);             /* words not fully consumed */

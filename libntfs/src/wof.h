@@ -90,7 +90,7 @@ typedef struct ntfs_wof_stream {
     uint64_t n_chunks;          /* ceil(uncompressed_size / chunk_size) */
     uint64_t table_size;        /* bytes of chunk table at the stream start */
     uint32_t chunk_size;
-    uint32_t entry_size;        /* 4 or 8 */
+    uint32_t entry_size; /* 4 or 8 */
     uint32_t algorithm;
 } ntfs_wof_stream;
 

@@ -40,7 +40,8 @@
  * src/src_len: the compressed chunk (table + bit stream). Bytes after the
  *   end of the data (the end-of-data symbol Windows appends, padding) are
  *   ignored.
- * dst: receives exactly dst_len bytes. Uses < 6 KiB of stack and no heap.
+ * dst: receives exactly dst_len bytes. Uses about 6.3 KiB of stack (the
+ *   decode table lives there; < 8 KiB for UEFI) and no heap.
  *
  * Returns
  *   NT_OK               dst holds the chunk;
@@ -81,10 +82,10 @@ int ntfs_xpress_huffman_decompress(const uint8_t *src, size_t src_len, uint8_t *
 #endif
 
 typedef struct ntfs_huffman {
-    uint16_t *table;          /* 1 << table_bits entries, caller-provided */
-    uint16_t *sorted;         /* nsyms entries: symbols by (length, symbol) */
+    uint16_t *table;  /* 1 << table_bits entries, caller-provided */
+    uint16_t *sorted; /* nsyms entries: symbols by (length, symbol) */
     unsigned table_bits;
-    unsigned max_len;         /* longest length allowed in this code */
+    unsigned max_len;                      /* longest length allowed in this code */
     uint32_t first[NTFS_HUFF_MAX_LEN + 2]; /* first code of each length */
     uint16_t count[NTFS_HUFF_MAX_LEN + 2]; /* codes of each length */
     uint16_t base[NTFS_HUFF_MAX_LEN + 2];  /* index in sorted of the first one */
@@ -109,10 +110,10 @@ unsigned ntfs_huffman_decode_long(const ntfs_huffman *h, uint32_t bits);
  * ntfs_bits_overrun() before it reports success, so a stream that really
  * needed those bits is rejected. */
 typedef struct ntfs_bits {
-    uint64_t buf;             /* next bit is bit 63; bits past `avail` are 0 */
-    unsigned avail;           /* bits held (real and virtual) */
-    unsigned virt;            /* zero words loaded past the end */
-    const uint8_t *next;      /* next word to load; never past end */
+    uint64_t buf;        /* next bit is bit 63; bits past `avail` are 0 */
+    unsigned avail;      /* bits held (real and virtual) */
+    unsigned virt;       /* zero words loaded past the end */
+    const uint8_t *next; /* next word to load; never past end */
     const uint8_t *end;
 } ntfs_bits;
 

@@ -127,16 +127,17 @@ static void test_all_slots(void **state)
  * stays; E8 at 22 (>= 32 - 10) stays. */
 static void test_e8(void **state)
 {
-    uint8_t data[32] = {0x90, 0x90, 0xe8, 100, 0, 0, 0, 0xe8, 0xfd, 0xff, 0xff, 0xff, 0xe8, 0xec, 0xff, 0xff,
-                        0xff, 0xe8, 0x00, 0x1b, 0xb7, 0x00, 0xe8, 1,    0,    0,    0,    0x90, 0x90, 0x90, 0x90, 0x90};
+    uint8_t data[32] = {0x90, 0x90, 0xe8, 100,  0,    0,    0,    0xe8, 0xfd, 0xff, 0xff,
+                        0xff, 0xe8, 0xec, 0xff, 0xff, 0xff, 0xe8, 0x00, 0x1b, 0xb7, 0x00,
+                        0xe8, 1,    0,    0,    0,    0x90, 0x90, 0x90, 0x90, 0x90};
     uint8_t expect[32];
     uint32_t r[3] = {1, 1, 1};
     hm_lzx z;
     (void)state;
 
     memcpy(expect, data, 32);
-    expect[3] = 98;                         /* 100 - 2 */
-    expect[8] = 0xfd, expect[9] = 0x1a;     /* -3 + 12000000 = 11999997 = 0x00b71afd */
+    expect[3] = 98;                     /* 100 - 2 */
+    expect[8] = 0xfd, expect[9] = 0x1a; /* -3 + 12000000 = 11999997 = 0x00b71afd */
     expect[10] = 0xb7, expect[11] = 0x00;
     hm_lzx_begin(&z, 4096, 64);
     hm_lzx_uncompressed(&z, data, 32, r);
@@ -295,9 +296,9 @@ static void test_random_flips(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_blocks),        cmocka_unit_test(test_all_slots),
-        cmocka_unit_test(test_e8),            cmocka_unit_test(test_bad_arguments),
-        cmocka_unit_test(test_malformed),     cmocka_unit_test(test_truncations),
+        cmocka_unit_test(test_blocks),       cmocka_unit_test(test_all_slots),
+        cmocka_unit_test(test_e8),           cmocka_unit_test(test_bad_arguments),
+        cmocka_unit_test(test_malformed),    cmocka_unit_test(test_truncations),
         cmocka_unit_test(test_random_flips),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -173,22 +173,24 @@ static void test_stream_roundtrip(void **state)
         assert_int_equal(c.stored, i == 1);
         assert_int_equal(c.uncompressed_len, i == 2 ? 1000 : 4096);
         assert_int_equal(c.compressed_len, i == 0 ? n0 : i == 1 ? 4096 : n2);
-        assert_int_equal(ntfs_wof_decompress_chunk(&s, &c, stream + c.offset, c.compressed_len, out, sizeof(out),
-                                                   NULL, NULL),
+        assert_int_equal(ntfs_wof_decompress_chunk(&s, &c, stream + c.offset, c.compressed_len, out,
+                                                   sizeof(out), NULL, NULL),
                          NT_OK);
         assert_memory_equal(out, file + c.file_offset, c.uncompressed_len);
     }
     /* Parameter checks of decompress_chunk. */
-    assert_int_equal(ntfs_wof_decompress_chunk(&s, &c, stream + c.offset, c.compressed_len - 1, out, 4096, NULL,
-                                               NULL),
-                     NT_ERR_INVALID);
-    assert_int_equal(ntfs_wof_decompress_chunk(&s, &c, stream + c.offset, c.compressed_len, out, 999, NULL, NULL),
-                     NT_ERR_INVALID);
+    assert_int_equal(
+        ntfs_wof_decompress_chunk(&s, &c, stream + c.offset, c.compressed_len - 1, out, 4096, NULL, NULL),
+        NT_ERR_INVALID);
+    assert_int_equal(
+        ntfs_wof_decompress_chunk(&s, &c, stream + c.offset, c.compressed_len, out, 999, NULL, NULL),
+        NT_ERR_INVALID);
     /* A damaged chunk: diag names the chunk's stream offset. */
     nt_diag d;
     memset(stream + c.offset + 256, 0xff, 16);
-    assert_int_equal(ntfs_wof_decompress_chunk(&s, &c, stream + c.offset, c.compressed_len, out, 4096, NULL, &d),
-                     NT_ERR_CORRUPT);
+    assert_int_equal(
+        ntfs_wof_decompress_chunk(&s, &c, stream + c.offset, c.compressed_len, out, 4096, NULL, &d),
+        NT_ERR_CORRUPT);
     assert_int_equal(d.offset, c.offset);
     assert_non_null(d.rule);
     hm_xpress_free(&x0);
@@ -308,9 +310,9 @@ static void test_large_file(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_parse_reparse),   cmocka_unit_test(test_table_size),
-        cmocka_unit_test(test_entries),         cmocka_unit_test(test_stream_roundtrip),
-        cmocka_unit_test(test_lzx_chunk),       cmocka_unit_test(test_bad_tables),
+        cmocka_unit_test(test_parse_reparse), cmocka_unit_test(test_table_size),
+        cmocka_unit_test(test_entries),       cmocka_unit_test(test_stream_roundtrip),
+        cmocka_unit_test(test_lzx_chunk),     cmocka_unit_test(test_bad_tables),
         cmocka_unit_test(test_large_file),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -226,10 +226,10 @@ static void test_random_flips(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_code_shapes),     cmocka_unit_test(test_single_literal),
+        cmocka_unit_test(test_code_shapes),       cmocka_unit_test(test_single_literal),
         cmocka_unit_test(test_all_match_symbols), cmocka_unit_test(test_u32_length),
-        cmocka_unit_test(test_bad_arguments),   cmocka_unit_test(test_malformed),
-        cmocka_unit_test(test_truncations),     cmocka_unit_test(test_random_flips),
+        cmocka_unit_test(test_bad_arguments),     cmocka_unit_test(test_malformed),
+        cmocka_unit_test(test_truncations),       cmocka_unit_test(test_random_flips),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
