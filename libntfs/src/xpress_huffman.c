@@ -18,7 +18,6 @@
 
 int ntfs_huffman_build(ntfs_huffman *h, const uint8_t *lens, unsigned nsyms)
 {
-    uint32_t next_code[NTFS_HUFF_MAX_LEN + 2];
     uint16_t next_idx[NTFS_HUFF_MAX_LEN + 2];
     const unsigned tb = h->table_bits, maxl = h->max_len;
     uint16_t *const t = h->table;
@@ -52,41 +51,45 @@ int ntfs_huffman_build(ntfs_huffman *h, const uint8_t *lens, unsigned nsyms)
         if (left < 0)
             return NT_ERR_CORRUPT;
     }
+    /* Counting sort by length, unused symbols first, so that each length's
+     * codes are consecutive in `sorted` (the long-code walk needs that). */
+    idx = nsyms;
+    for (len = 1; len <= maxl; len++)
+        idx -= h->count[len];
+    next_idx[0] = 0;
     for (len = 1; len <= maxl; len++) {
         h->first[len] = code;
         h->base[len] = (uint16_t)idx;
-        next_code[len] = code;
         next_idx[len] = (uint16_t)idx;
-        if (len <= tb)
-            covered += (size_t)h->count[len] << (tb - len);
         idx += h->count[len];
         code = (code + h->count[len]) << 1;
     }
+    for (s = 0; s < nsyms; s++)
+        h->sorted[next_idx[lens[s]]++] = (uint16_t)s;
 
-    /* One pass in symbol order: a code of up to table_bits bits fills its
-     * slice of the table (codes are handed out in (length, symbol) order);
-     * longer codes go to `sorted` for ntfs_huffman_decode_long. */
-    for (s = 0; s < nsyms; s++) {
-        len = lens[s];
-        if (len == 0)
-            continue;
-        if (len > tb) {
-            h->sorted[next_idx[len]++] = (uint16_t)s;
-            continue;
-        }
-        uint16_t e = (uint16_t)(s << NTFS_HUFF_SYM_SHIFT | len);
-        unsigned shift = tb - len;
-        uint16_t *p = t + ((size_t)next_code[len]++ << shift);
+    /* Codes of up to table_bits bits, in code order, fill the table from
+     * the start: a code of length len covers 2^(table_bits - len) entries,
+     * the same count for every code of that length (predictable loops). */
+    uint16_t *p = t;
+    for (len = 1; len <= tb && len <= maxl; len++) {
+        const uint16_t *sym = h->sorted + h->base[len];
+        const unsigned cnt = h->count[len], shift = tb - len;
         if (shift >= 2) {
-            uint64_t w = 0x0001000100010001ull * e;
-            for (size_t k = 0; k < ((size_t)1 << shift); k += 4)
-                nt_memcpy(p + k, &w, 8);
+            const size_t n = (size_t)1 << shift;
+            for (unsigned j = 0; j < cnt; j++, p += n) {
+                uint64_t w = 0x0001000100010001ull * (uint16_t)(sym[j] << NTFS_HUFF_SYM_SHIFT | len);
+                for (size_t k = 0; k < n; k += 4)
+                    nt_memcpy(p + k, &w, 8);
+            }
+        } else if (shift == 1) {
+            for (unsigned j = 0; j < cnt; j++, p += 2)
+                p[0] = p[1] = (uint16_t)(sym[j] << NTFS_HUFF_SYM_SHIFT | len);
         } else {
-            p[0] = e;
-            if (shift)
-                p[1] = e;
+            for (unsigned j = 0; j < cnt; j++)
+                *p++ = (uint16_t)(sym[j] << NTFS_HUFF_SYM_SHIFT | len);
         }
     }
+    covered = (size_t)(p - t);
     /* Codes of up to table_bits bits cover a prefix of the table; the
      * rest (long codes, unused space) reads 0. */
     if (covered < size)
