@@ -30,6 +30,7 @@
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/xattr.h>
+#include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -81,13 +82,19 @@ static fs_ctx g_fs; /* front end only: the FUSE callbacks reach it via fuse_req_
 static fs_ctx *FS(fuse_req_t req) { return fuse_req_userdata(req); }
 
 static void logmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static bool g_syslog; /* daemonised: stderr is /dev/null, log to syslog */
+
 static void logmsg(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    fprintf(stderr, PROG ": ");
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
+    if (g_syslog) {
+        vsyslog(LOG_ERR, fmt, ap);
+    } else {
+        fprintf(stderr, PROG ": ");
+        vfprintf(stderr, fmt, ap);
+        fputc('\n', stderr);
+    }
     va_end(ap);
 }
 
@@ -1406,6 +1413,10 @@ int main(int argc, char **argv)
         goto out;
     }
     fuse_daemonize(cl.foreground);
+    if (!cl.foreground) {
+        openlog(PROG, LOG_PID, LOG_DAEMON);
+        g_syslog = true;
+    }
     if (pthread_key_create(&g_streams_key, thread_streams_free) != 0)
         goto out_unmount;
     /* Single-threaded unless -o mt / threads=N: libfuse's pool hands
