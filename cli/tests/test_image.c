@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <zlib.h>
 
 #include "common_image.h"
 
@@ -343,6 +344,68 @@ static void test_damaged_mbr(void **state)
     assert_non_null(strstr(err, "cannot open"));
 }
 
+static void put32(uint8_t *p, uint32_t v)
+{
+    for (int i = 0; i < 4; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
+}
+static void put64(uint8_t *p, uint64_t v)
+{
+    put32(p, (uint32_t)v);
+    put32(p + 4, (uint32_t)(v >> 32));
+}
+
+/* sfdisk here cannot write 4096-byte-sector GPTs, so this one is built by
+ * hand from the UEFI layout (header at LBA 1, entries at LBA 2, CRC32s). */
+static void test_gpt_4k_sectors(void **state)
+{
+    (void)state;
+    need_tools();
+    const uint64_t ss = 4096, first = 256, count = 2048; /* 1 MiB .. 9 MiB */
+    const uint64_t total = 4096;                         /* 16 MiB disk */
+    uint8_t *disk = calloc(1, (size_t)(total * ss));
+    assert_non_null(disk);
+    uint8_t *ents = disk + 2 * ss, *h = disk + ss;
+    static const uint8_t basic_data[16] = {0xA2, 0xA0, 0xD0, 0xEB, 0xE5, 0xB9, 0x33, 0x44,
+                                           0x87, 0xC0, 0x68, 0xB6, 0xB7, 0x26, 0x99, 0xC7};
+    memcpy(ents, basic_data, 16);
+    ents[16] = 1; /* unique GUID: anything non-zero */
+    put64(ents + 32, first);
+    put64(ents + 40, first + count - 1);
+    memcpy(h, "EFI PART", 8);
+    put32(h + 8, 0x00010000);
+    put32(h + 12, 92);
+    put64(h + 24, 1);
+    put64(h + 32, total - 1);
+    put64(h + 40, 6);
+    put64(h + 48, total - 7);
+    put64(h + 72, 2);
+    put32(h + 80, 128);
+    put32(h + 84, 128);
+    put32(h + 88, (uint32_t)crc32(0, ents, 128 * 128));
+    put32(h + 16, (uint32_t)crc32(0, h, 92));
+    size_t vlen;
+    uint8_t *vol = slurp(path("vol.img"), &vlen);
+    assert_true(vlen <= count * ss);
+    memcpy(disk + first * ss, vol, vlen);
+    free(vol);
+    FILE *f = fopen(path("gpt4k.img"), "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(disk, 1, (size_t)(total * ss), f), (size_t)(total * ss));
+    fclose(f);
+    free(disk);
+    cli_image *img;
+    char err[256];
+    if (cli_image_open(path("gpt4k.img"), &img, err, sizeof err) != 0)
+        fail_msg("%s", err);
+    assert_int_equal(cli_image_table(img), CLI_TABLE_GPT);
+    assert_int_equal(cli_image_partition(img), 1);
+    assert_int_equal(cli_image_volume_offset(img), first * ss);
+    assert_int_equal(cli_image_volume_size(img), count * ss);
+    check_volume_bytes(img);
+    cli_image_close(img);
+}
+
 /* Compares `count` random reads of the gzip image with the plain file. */
 static void compare_gzip(const char *plain, const char *gz, uint64_t vol_off, int count, size_t maxlen)
 {
@@ -456,7 +519,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_bare_volume),     cmocka_unit_test(test_mbr_logical),
-        cmocka_unit_test(test_gpt),             cmocka_unit_test(test_damaged_mbr),
+        cmocka_unit_test(test_gpt),             cmocka_unit_test(test_gpt_4k_sectors),
+        cmocka_unit_test(test_damaged_mbr),
         cmocka_unit_test(test_gzip_random_access), cmocka_unit_test(test_gzip_thinning),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
