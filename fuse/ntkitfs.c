@@ -37,6 +37,9 @@
 #include "common_arena.h"
 #include "common_image.h"
 #include "ntfs.h"
+#ifdef NTKITFS_HAVE_HIVE
+#include "ntkitfs_hive.h"
+#endif
 
 #define PROG "ntkitfs"
 #define TIMEOUT_S 86400.0 /* the image never changes */
@@ -59,6 +62,7 @@ typedef struct fs_ctx {
     unsigned fmask, dmask;
     int show_sys_files;
     int nosplice;
+    int hive;
     int mt;
     unsigned threads;
     char *rdplus_opt;
@@ -1207,6 +1211,7 @@ static const struct fuse_opt fs_opts[] = {
     {"dmask=%s", offsetof(fs_ctx, dmask_opt), 0},
     OPT("show_sys_files", show_sys_files),
     OPT("nosplice", nosplice),
+    OPT("--hive", hive),
     OPT("mt", mt),
     {"threads=%u", offsetof(fs_ctx, threads), 0},
     {"readdirplus=%s", offsetof(fs_ctx, rdplus_opt), 0},
@@ -1231,6 +1236,7 @@ static int opt_proc(void *data, const char *arg, int key, struct fuse_args *outa
 static void usage(void)
 {
     printf("usage: " PROG " IMAGE[@N] MOUNTPOINT [-f] [-d] [-o OPTIONS]\n"
+           "       " PROG " --hive HIVE MOUNTPOINT [-f] [-d]   (keys as directories, values as files)\n"
            "Mounts an NTFS image (a volume, a disk with MBR/GPT, IMAGE@N for partition N,\n"
            "or a .gz of either) read-only.\n\n"
            "options (-o):\n"
@@ -1285,6 +1291,14 @@ int main(int argc, char **argv)
         return 2;
     if (!fs->image_spec || !cl.mountpoint) {
         fprintf(stderr, PROG ": usage: " PROG " IMAGE[@N] MOUNTPOINT [-o OPTIONS] (see --help)\n");
+        goto out;
+    }
+    if (fs->hive) {
+#ifdef NTKITFS_HAVE_HIVE
+        ret = ntkitfs_hive_run(fs->image_spec, cl.mountpoint, &args, cl.foreground);
+#else
+        fprintf(stderr, PROG ": built without libnthive: --hive unavailable\n");
+#endif
         goto out;
     }
     unsigned um = 0;

@@ -42,3 +42,20 @@ foreach(gz colinfinck-testfs1.gz ntfs-ptrn.raw.gz ntfs-lastaccess.raw.gz ntfs-si
   set_tests_properties(fuse_shared_${short} PROPERTIES SKIP_RETURN_CODE 77
     LABELS "fuse;shared" TIMEOUT 300)
 endforeach()
+
+# ntkitfs --hive against python3-hivex (Debian's python3 holds the module).
+if(TARGET nthive)
+  find_program(FUSE_SYS_PYTHON3 python3 PATHS /usr/bin NO_DEFAULT_PATH)
+  if(NOT FUSE_SYS_PYTHON3)
+    set(FUSE_SYS_PYTHON3 ${Python3_EXECUTABLE})
+  endif()
+  foreach(h hivex/special hivex/rlenvalue_test_hive regipy/NTUSER.DAT plaso/NTUSER-RunTests.DAT
+            nt-hive/testhive python-registry/UNICODE_TESTS)
+    string(REPLACE "/" "_" hname ${h})
+    add_test(NAME fuse_hive_${hname}
+      COMMAND ${FUSE_SYS_PYTHON3} ${CMAKE_CURRENT_SOURCE_DIR}/tests/fuse_hive_test.py
+              $<TARGET_FILE:ntkitfs> ${NTKIT_SHARED_TESTDATA}/hives/${h})
+    set_tests_properties(fuse_hive_${hname} PROPERTIES SKIP_RETURN_CODE 77
+      LABELS "fuse;hive;shared" TIMEOUT 300)
+  endforeach()
+endif()
