@@ -4,6 +4,11 @@
 
 #include "commands.h"
 #include "hive_cli.h"
+#include "hive_logs.h"
+
+int hive_cmd_replay(int argc, char **argv, const hive_logs_opts *o);
+int hive_cmd_recover(int argc, char **argv);
+int hive_cmd_layers(int argc, char **argv);
 
 static void usage(FILE *out)
 {
@@ -16,11 +21,86 @@ static void usage(FILE *out)
           "  ls      HIVE [KEY] [-l] [-R] subkeys (and values with -l)\n"
           "  get     HIVE KEY [VALUE]     value data decoded by type (--raw for bytes)\n"
           "  export  HIVE [KEY] --format jsonl|reg\n"
+          "  replay  HIVE OUT              apply the transaction logs, write the result\n"
+          "  recover HIVE [--json]         deleted keys and values (free cells, slack)\n"
+          "  layers  HIVE [--json]         layer semantics of a 1.6 differencing hive\n"
           "\n"
           "KEY is a path below the root, '\\' or '/' separated, case-insensitive.\n"
+          "A dirty hive is read with its logs applied: HIVE.LOG, HIVE.LOG1 and\n"
+          "HIVE.LOG2 beside it (any case) with --logs, or the files given with\n"
+          "--log FILE (repeatable); --no-logs reads the primary file as it is.\n"
           "Run 'ntkit hive <command> --help' for options and examples.\n"
           "Exit codes: 0 ok, 1 not found, 2 usage, 3 corrupt (output may be partial), 4 I/O.\n",
           out);
+}
+
+/* Index of the HIVE argument: the first one that is not an option or the
+ * value of one. */
+static int hive_arg(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--heap") || !strcmp(a, "--depth") || !strcmp(a, "--format") || !strcmp(a, "--prefix")) {
+            i++;
+            continue;
+        }
+        if (a[0] == '-' && a[1])
+            continue;
+        return i;
+    }
+    return 0;
+}
+
+/* Runs a subcommand on the hive with its logs applied when it is dirty:
+ * the replayed copy lives in an anonymous file the command reads by path. */
+static int hive_run_with_logs(int (*fn)(int, char **), int argc, char **argv, const hive_logs_opts *lo,
+                              bool info)
+{
+    hive_logs_state s;
+    char path[64];
+    int at = hive_arg(argc, argv), rc;
+    bool help = false, json = false;
+    const char *orig;
+
+    for (int i = 1; i < argc; i++) {
+        help |= !strcmp(argv[i], "--help") || !strcmp(argv[i], "-h");
+        json |= !strcmp(argv[i], "--json");
+    }
+    if (!at || help)
+        return fn(argc, argv);
+    orig = argv[at];
+    rc = hive_logs_replay(orig, lo, &s);
+    if (rc) {
+        /* Unreadable: the command itself says so (and checks its usage). */
+        hive_logs_state_free(&s);
+        return fn(argc, argv);
+    }
+    if (s.replayed) {
+        rc = hive_logs_to_fd(&s, path, sizeof path);
+        if (rc) {
+            hive_logs_state_free(&s);
+            return rc;
+        }
+        argv[at] = path;
+    }
+    if (!info && s.dirty && s.nlogs && !s.would_replay) {
+        fprintf(stderr, "ntkit: %s: ", orig);
+        hive_logs_describe(stderr, &s);
+        fputc('\n', stderr);
+    }
+    rc = fn(argc, argv);
+    if (info) {
+        FILE *out = json ? stderr : stdout;
+        if (json)
+            fprintf(out, "ntkit: %s: transaction logs: ", orig);
+        else
+            fputs("logs:            ", out);
+        hive_logs_describe(out, &s);
+        fputc('\n', out);
+    }
+    argv[at] = (char *)orig;
+    hive_logs_state_free(&s);
+    return rc;
 }
 
 int cmd_hive(int argc, char **argv)
@@ -33,14 +113,29 @@ int cmd_hive(int argc, char **argv)
         usage(stdout);
         return EXIT_NTKIT_OK;
     }
-    if (!strcmp(argv[1], "info"))
-        return hive_cmd_info(argc - 1, argv + 1);
-    if (!strcmp(argv[1], "ls"))
-        return hive_cmd_ls(argc - 1, argv + 1);
-    if (!strcmp(argv[1], "get"))
-        return hive_cmd_get(argc - 1, argv + 1);
-    if (!strcmp(argv[1], "export"))
-        return hive_cmd_export(argc - 1, argv + 1);
+    {
+        hive_logs_opts lo = {{0}, 0, false, false};
+        int sub_argc = argc - 1, rc = hive_logs_strip(&lo, &sub_argc, argv + 1);
+        int (*fn)(int, char **) = NULL;
+        if (rc)
+            return rc;
+        if (!strcmp(argv[1], "replay"))
+            return hive_cmd_replay(sub_argc, argv + 1, &lo);
+        if (!strcmp(argv[1], "info"))
+            fn = hive_cmd_info;
+        else if (!strcmp(argv[1], "ls"))
+            fn = hive_cmd_ls;
+        else if (!strcmp(argv[1], "get"))
+            fn = hive_cmd_get;
+        else if (!strcmp(argv[1], "export"))
+            fn = hive_cmd_export;
+        else if (!strcmp(argv[1], "recover"))
+            fn = hive_cmd_recover;
+        else if (!strcmp(argv[1], "layers"))
+            fn = hive_cmd_layers;
+        if (fn)
+            return hive_run_with_logs(fn, sub_argc, argv + 1, &lo, !strcmp(argv[1], "info"));
+    }
     fprintf(stderr, "ntkit: hive: unknown command '%s'\n", argv[1]);
     usage(stderr);
     return EXIT_NTKIT_USAGE;

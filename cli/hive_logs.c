@@ -1,0 +1,290 @@
+/* `ntkit hive`: transaction logs. Finds HIVE.LOG / .LOG1 / .LOG2 beside a
+ * hive (or takes --log FILE), replays them into an anonymous file when the
+ * hive is dirty, and lets every subcommand read that file instead. */
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "hive_logs.h"
+
+/* libc behind the replay's one allocation (front-end code). */
+static void *libc_alloc(void *ctx, size_t size, size_t align)
+{
+    (void)ctx, (void)align;
+    return malloc(size ? size : 1);
+}
+
+static void libc_free(void *ctx, void *p, size_t size, size_t align)
+{
+    (void)ctx, (void)size, (void)align;
+    free(p);
+}
+
+const nt_allocator hive_logs_libc = {NULL, libc_alloc, libc_free, NULL};
+
+int hive_logs_read_file(const char *path, uint8_t **data, size_t *size)
+{
+    struct stat st;
+    int fd = open(path, O_RDONLY);
+    size_t done = 0;
+    uint8_t *buf;
+
+    *data = NULL;
+    *size = 0;
+    if (fd < 0 || fstat(fd, &st) < 0) {
+        fprintf(stderr, "ntkit: %s: %s\n", path, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return errno == ENOENT ? EXIT_NTKIT_NOT_FOUND : EXIT_NTKIT_IO;
+    }
+    if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size > ((uint64_t)1 << 31)) {
+        fprintf(stderr, "ntkit: %s: not a regular file of at most 2 GiB\n", path);
+        close(fd);
+        return EXIT_NTKIT_IO;
+    }
+    buf = malloc((size_t)st.st_size + 1);
+    if (!buf)
+        abort();
+    while (done < (size_t)st.st_size) {
+        ssize_t n = read(fd, buf + done, (size_t)st.st_size - done);
+        if (n <= 0) {
+            fprintf(stderr, "ntkit: %s: read: %s\n", path, n < 0 ? strerror(errno) : "short file");
+            free(buf);
+            close(fd);
+            return EXIT_NTKIT_IO;
+        }
+        done += (size_t)n;
+    }
+    close(fd);
+    *data = buf;
+    *size = done;
+    return EXIT_NTKIT_OK;
+}
+
+int hive_logs_strip(hive_logs_opts *o, int *argc, char **argv)
+{
+    int out = 1;
+    for (int i = 1; i < *argc; i++) {
+        if (!strcmp(argv[i], "--no-logs")) {
+            o->no_logs = true;
+        } else if (!strcmp(argv[i], "--logs")) {
+            o->auto_logs = true;
+        } else if (!strcmp(argv[i], "--log")) {
+            if (i + 1 >= *argc) {
+                fprintf(stderr, "ntkit: hive: --log needs a FILE\n");
+                return EXIT_NTKIT_USAGE;
+            }
+            if (o->nlogs == NTHIVE_MAX_LOGS) {
+                fprintf(stderr, "ntkit: hive: at most %u --log files\n", NTHIVE_MAX_LOGS);
+                return EXIT_NTKIT_USAGE;
+            }
+            o->logs[o->nlogs++] = argv[++i];
+        } else {
+            argv[out++] = argv[i];
+        }
+    }
+    argv[out] = NULL;
+    *argc = out;
+    return EXIT_NTKIT_OK;
+}
+
+/* Whether `name` is `base` + one of the log suffixes, ignoring case (Windows
+ * names are case-insensitive; copies keep whatever case they had). */
+static bool is_log_of(const char *name, const char *base)
+{
+    static const char *const suffixes[] = {".log", ".log1", ".log2"};
+    size_t bl = strlen(base), nl = strlen(name);
+    if (nl <= bl || strncasecmp(name, base, bl) != 0)
+        return false;
+    for (size_t i = 0; i < 3; i++)
+        if (!strcasecmp(name + bl, suffixes[i]))
+            return true;
+    return false;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+size_t hive_logs_find(const char *hive, char **paths, size_t max)
+{
+    const char *slash = strrchr(hive, '/');
+    char *dir = slash ? strndup(hive, (size_t)(slash - hive) + 1) : strdup("./");
+    const char *base = slash ? slash + 1 : hive;
+    DIR *d;
+    struct dirent *e;
+    size_t n = 0;
+
+    if (!dir)
+        abort();
+    d = opendir(dir);
+    if (!d) {
+        free(dir);
+        return 0;
+    }
+    while ((e = readdir(d)) != NULL && n < max) {
+        if (!is_log_of(e->d_name, base))
+            continue;
+        paths[n] = malloc(strlen(dir) + strlen(e->d_name) + 1);
+        if (!paths[n])
+            abort();
+        strcpy(paths[n], slash ? dir : "");
+        strcat(paths[n], e->d_name);
+        n++;
+    }
+    closedir(d);
+    free(dir);
+    /* .LOG, .LOG1, .LOG2 in a stable order. */
+    qsort(paths, n, sizeof *paths, cmp_str);
+    return n;
+}
+
+static const char *log_base(const char *p)
+{
+    const char *s = strrchr(p, '/');
+    return s ? s + 1 : p;
+}
+
+void hive_logs_describe(FILE *out, const hive_logs_state *s)
+{
+    const nthive_replay_report *r = &s->report;
+    if (!s->dirty) {
+        fprintf(out, "clean (no replay needed)");
+        return;
+    }
+    if (s->would_replay) {
+        fprintf(out, "dirty, not replayed (logs are applied with --logs or --log FILE); they would give %u "
+                     "entr%s, %u pages, final sequence %u",
+                r->entries, r->entries == 1 ? "y" : "ies", r->pages, r->final_seq);
+        return;
+    }
+    if (s->skipped_reason) {
+        fprintf(out, "dirty, not replayed: %s", s->skipped_reason);
+        return;
+    }
+    if (!s->replayed) {
+        fprintf(out, "dirty, not replayed: %s", r->diag.rule ? r->diag.rule : "no log applies");
+        for (size_t i = 0; i < s->nlogs; i++)
+            if (r->log_diag[i].status != NT_OK)
+                fprintf(out, "; %s: %s", log_base(s->log_paths[i]), r->log_diag[i].rule);
+        return;
+    }
+    fprintf(out, "dirty (%s%s%s), replayed from", r->dirty & NTHIVE_DIRTY_SEQUENCE ? "sequence numbers differ" : "",
+            (r->dirty & NTHIVE_DIRTY_SEQUENCE) && (r->dirty & ~NTHIVE_DIRTY_SEQUENCE) ? ", " : "",
+            r->dirty & NTHIVE_DIRTY_BASE       ? "base block invalid"
+            : r->dirty & NTHIVE_DIRTY_CHECKSUM ? "checksum mismatch"
+                                               : "");
+    for (size_t i = 0; i < s->nlogs; i++)
+        if (r->logs_applied & (1u << i))
+            fprintf(out, " %s", log_base(s->log_paths[i]));
+    fprintf(out, " (%s format): %u entr%s, %u page%s, sequence %u..%u, final sequence %u, hive bins %u -> %u bytes%s%s",
+            r->format == NTHIVE_LOG_OLD ? "old DIRT" : "new HvLE", r->entries, r->entries == 1 ? "y" : "ies",
+            r->pages, r->pages == 1 ? "" : "s", r->first_seq, r->last_seq, r->final_seq, r->old_bins_size,
+            r->new_bins_size, r->base_recovered ? ", base block recovered from the log" : "",
+            r->stopped_early ? ", stopped at an invalid entry" : "");
+}
+
+int hive_logs_replay(const char *hive, const hive_logs_opts *o, hive_logs_state *s)
+{
+    uint8_t *data, *logs[NTHIVE_MAX_LOGS] = {0};
+    size_t size, lsizes[NTHIVE_MAX_LOGS] = {0};
+    nthive_log lv[NTHIVE_MAX_LOGS];
+    int rc, st;
+
+    memset(s, 0, sizeof *s);
+    rc = hive_logs_read_file(hive, &data, &size);
+    if (rc)
+        return rc;
+    s->dirty = nthive_dirty(data, size) != 0;
+    /* A non-hive (a log, a fragment) is left to the command to reject. */
+    if (size < 512 || memcmp(data, "regf", 4) != 0 || nthive_log_format(data, size, NULL) != NTHIVE_LOG_NONE)
+        s->dirty = false;
+    if (!s->dirty || o->no_logs) {
+        if (s->dirty)
+            s->skipped_reason = "--no-logs given";
+        free(data);
+        return EXIT_NTKIT_OK;
+    }
+    if (o->nlogs) {
+        for (size_t i = 0; i < o->nlogs; i++) {
+            s->log_paths[i] = strdup(o->logs[i]);
+            if (!s->log_paths[i])
+                abort();
+        }
+        s->nlogs = o->nlogs;
+    } else {
+        s->nlogs = hive_logs_find(hive, s->log_paths, NTHIVE_MAX_LOGS);
+    }
+    if (s->nlogs == 0) {
+        s->skipped_reason = "no log files found beside the hive (HIVE.LOG, HIVE.LOG1, HIVE.LOG2)";
+        free(data);
+        return EXIT_NTKIT_OK;
+    }
+    for (size_t i = 0; i < s->nlogs; i++) {
+        rc = hive_logs_read_file(s->log_paths[i], &logs[i], &lsizes[i]);
+        if (rc)
+            goto out;
+        lv[i].data = logs[i];
+        lv[i].size = lsizes[i];
+    }
+    st = nthive_replay_alloc(data, size, lv, s->nlogs, &hive_logs_libc, &s->out, &s->out_size, &s->report);
+    if (st == NT_ERR_NOMEM) {
+        fprintf(stderr, "ntkit: %s: out of memory replaying the logs\n", hive);
+        rc = EXIT_NTKIT_IO;
+    } else if (st == NT_OK && !o->nlogs && !o->auto_logs && !HIVE_LOGS_AUTO_DEFAULT) {
+        s->would_replay = true;
+        free(s->out);
+        s->out = NULL;
+    } else if (st == NT_OK) {
+        s->replayed = true;
+    } else if (s->out) {
+        free(s->out);
+        s->out = NULL;
+    }
+out:
+    for (size_t i = 0; i < s->nlogs; i++)
+        free(logs[i]);
+    free(data);
+    return rc;
+}
+
+
+void hive_logs_state_free(hive_logs_state *s)
+{
+    for (size_t i = 0; i < s->nlogs; i++)
+        free(s->log_paths[i]);
+    free(s->out);
+    if (s->fd > 0)
+        close(s->fd);
+    memset(s, 0, sizeof *s);
+}
+
+int hive_logs_to_fd(hive_logs_state *s, char *path, size_t cap)
+{
+    size_t done = 0;
+    int fd = memfd_create("ntkit-replayed-hive", 0);
+    if (fd < 0) {
+        fprintf(stderr, "ntkit: memfd_create: %s\n", strerror(errno));
+        return EXIT_NTKIT_IO;
+    }
+    while (done < s->out_size) {
+        ssize_t n = write(fd, s->out + done, s->out_size - done);
+        if (n <= 0) {
+            fprintf(stderr, "ntkit: writing the replayed hive: %s\n", strerror(errno));
+            close(fd);
+            return EXIT_NTKIT_IO;
+        }
+        done += (size_t)n;
+    }
+    s->fd = fd;
+    snprintf(path, cap, "/proc/self/fd/%d", fd);
+    return EXIT_NTKIT_OK;
+}

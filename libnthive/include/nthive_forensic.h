@@ -1,0 +1,256 @@
+/* nthive_forensic.h - libnthive forensics: dirty hives and their transaction
+ * logs, deleted keys and values, layered keys (format 1.6).
+ *
+ * Same model as nthive.h: freestanding, the caller owns every buffer and
+ * struct, every byte of input is untrusted, errors are nt_status codes and
+ * a diagnostic (status, file offset, static rule) says where and why.
+ *
+ * Transaction logs
+ * ----------------
+ * Windows writes changes to a log before the primary file. A primary whose
+ * two sequence numbers differ, or whose base block checksum is wrong, was
+ * not written completely: it is "dirty", and the logs beside it (HIVE.LOG,
+ * HIVE.LOG1, HIVE.LOG2) hold what is missing. Two log formats exist:
+ *   - old (Windows XP to 8.0, file type 1 or 2): a 512-byte copy of the base
+ *     block, then a "DIRT" dirty vector (one bit per 512-byte page of the
+ *     hive bins data) and the dirty pages, in bit order, from the next
+ *     512-byte boundary on;
+ *   - new (Windows 8.1 on, file type 6): a 512-byte base block, then "HvLE"
+ *     log entries, each with a sequence number, the hive bins size at that
+ *     point, a list of (offset, size) dirty page references and the pages,
+ *     protected by two Marvin32 hashes.
+ * nthive_replay() applies the logs to a copy of the primary in a buffer the
+ * caller supplies: the primary is never modified.
+ *
+ * Deleted keys and values
+ * -----------------------
+ * Deleting a key or value only marks its cells free. nthive_deleted_*
+ * scans the free cells (and the slack after the records and list items of
+ * allocated cells) for nk and vk records that still parse.
+ *
+ * Layered keys
+ * ------------
+ * A version 1.6 differencing hive (a container's layer over a base hive)
+ * marks keys with layer semantics in byte 1 of the nk access bits, and
+ * deleted values with the vk tombstone flag. nthive_key_layer() decodes
+ * them; a reader of such a hive should not show tombstones as keys.
+ */
+#ifndef NTHIVE_FORENSIC_H
+#define NTHIVE_FORENSIC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "nthive.h"
+#include "ntcore/allocator.h"
+#include "ntcore/status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Seed of the Marvin32 hashes of new-format log entries. */
+#define NTHIVE_MARVIN32_SEED 0x82EF4D887A4E55C5ull
+/* The largest hive bins size a replay accepts (as nthive_open). */
+#define NTHIVE_REPLAY_MAX_BINS 0x7FFFF000u
+/* Logs accepted by one replay (LOG, LOG1, LOG2 and a spare). */
+#define NTHIVE_MAX_LOGS 4u
+
+/* ---- dirty hives ---------------------------------------------------------- */
+
+/* Why a primary is dirty (bits of nthive_dirty()'s result). */
+enum {
+    NTHIVE_DIRTY_SEQUENCE = 0x1, /* sequence numbers differ */
+    NTHIVE_DIRTY_CHECKSUM = 0x2, /* base block checksum is wrong */
+    NTHIVE_DIRTY_BASE = 0x4,     /* base block unusable: signature, version,
+                                    type or format wrong (needs a log) */
+};
+
+/* Inspects the primary's base block (`size` bytes at `data`) and returns a
+ * mask of NTHIVE_DIRTY_* bits, 0 when the hive is clean. A file shorter
+ * than 512 bytes gives NTHIVE_DIRTY_BASE. Never fails. */
+unsigned nthive_dirty(const void *data, size_t size);
+
+/* Marvin32 (the 64-bit form: high state word << 32 | low) of `len` bytes
+ * with `seed`, as the new log format uses it. */
+uint64_t nthive_marvin32(const void *data, size_t len, uint64_t seed);
+
+/* ---- log replay ----------------------------------------------------------- */
+
+/* Log formats. */
+enum {
+    NTHIVE_LOG_NONE = 0,
+    NTHIVE_LOG_OLD = 1, /* "DIRT" dirty vector + pages */
+    NTHIVE_LOG_NEW = 2, /* "HvLE" entries */
+};
+
+/* One log file as the caller read it (any order; empty files are fine). */
+typedef struct nthive_log {
+    const void *data;
+    size_t size;
+} nthive_log;
+
+/* What a replay did, or why it did not. */
+typedef struct nthive_replay_report {
+    unsigned dirty;          /* nthive_dirty() of the primary */
+    uint32_t format;         /* NTHIVE_LOG_* that was applied */
+    uint32_t logs_applied;   /* bit i: logs[i] contributed */
+    uint32_t entries;        /* log entries applied (new format), or 1 */
+    uint32_t pages;          /* dirty pages (old: 512 bytes) or page
+                                references (new) written */
+    uint32_t first_seq;      /* sequence number of the first entry applied */
+    uint32_t last_seq;       /* ... and of the last */
+    uint32_t final_seq;      /* both sequence numbers of the result */
+    uint32_t old_bins_size;  /* hive bins size before ... */
+    uint32_t new_bins_size;  /* ... and after */
+    bool base_recovered;     /* the base block came from a log */
+    bool stopped_early;      /* an invalid entry ended the replay */
+    nt_diag log_diag[NTHIVE_MAX_LOGS]; /* per log: why it was not (fully)
+                                          used; status NT_OK when it was */
+    nt_diag diag;            /* the replay's own failure, if any */
+} nthive_replay_report;
+
+/* Computes the buffer size a replay of `hive` with `logs` needs (the
+ * primary's size or 4096 + the largest hive bins size a usable log
+ * declares, whichever is larger) into *size. Validates as nthive_replay
+ * does and fills `rep` (may be NULL) the same way.
+ * Returns what nthive_replay would return (NT_ERR_RANGE never). */
+int nthive_replay_size(const void *hive, size_t hive_size, const nthive_log *logs, size_t nlogs, size_t *size,
+                       nthive_replay_report *rep);
+
+/* Replays the logs into a copy of the primary: copies `hive` to `out`
+ * (capacity `cap`, which must not overlap `hive` or the logs), applies the
+ * usable logs, sets both sequence numbers to the final one, the hive bins
+ * size to what the logs say, and recomputes the checksum. *out_size gets
+ * the size of the result (4096 + hive bins size, at least the primary's
+ * size). Logs whose base block is bad, that do not belong to this primary
+ * (older than it), or that are not logs are skipped and say why in
+ * rep->log_diag. New-format entries from all logs are applied in sequence
+ * order starting at the primary's secondary sequence number, and the
+ * replay stops at the first invalid entry (bad signature, size or hash).
+ * A primary with an unusable base block gets the base block of the newest
+ * usable log (rep->base_recovered).
+ * Returns NT_OK (something was applied, or the hive was clean and is copied
+ * unchanged with format NTHIVE_LOG_NONE), or:
+ *   NT_ERR_INVALID   NULL pointers, nlogs > NTHIVE_MAX_LOGS;
+ *   NT_ERR_RANGE     cap is too small (see nthive_replay_size);
+ *   NT_ERR_NOT_FOUND the hive is dirty and no log could be applied
+ *                    (out then holds the unchanged primary copy);
+ *   NT_ERR_CORRUPT   the primary is not a hive and no log can repair its
+ *                    base block.
+ * rep (may be NULL) says what was applied. */
+int nthive_replay(const void *hive, size_t hive_size, const nthive_log *logs, size_t nlogs, void *out, size_t cap,
+                  size_t *out_size, nthive_replay_report *rep);
+
+/* nthive_replay into a buffer of exactly the needed size from `alloc`
+ * (alignment 8). On NT_OK or NT_ERR_NOT_FOUND *out holds it (release with
+ * nt_free(alloc, *out, *out_size, 8)); otherwise nothing is held.
+ * Returns what nthive_replay returns, or NT_ERR_NOMEM. */
+int nthive_replay_alloc(const void *hive, size_t hive_size, const nthive_log *logs, size_t nlogs,
+                        const nt_allocator *alloc, uint8_t **out, size_t *out_size, nthive_replay_report *rep);
+
+/* Classifies a file as a log: NTHIVE_LOG_OLD or NTHIVE_LOG_NEW when it
+ * has a "regf" base block with a log file type and the matching body
+ * ("DIRT" at 512, or an "HvLE" entry at 512 / nothing), else
+ * NTHIVE_LOG_NONE. `seq` (may be NULL) gets its primary sequence number. */
+uint32_t nthive_log_format(const void *data, size_t size, uint32_t *seq);
+
+/* ---- deleted keys and values ------------------------------------------------ */
+
+enum {
+    NTHIVE_DELETED_KEY = 1,
+    NTHIVE_DELETED_VALUE = 2,
+};
+
+/* Where a recovered record was found. */
+enum {
+    NTHIVE_FOUND_FREE_CELL = 1, /* in an unallocated cell */
+    NTHIVE_FOUND_SLACK = 2,     /* after the record in an allocated cell */
+};
+
+/* A recovered record. key/value are views like the ones nthive.h hands
+ * out (use nthive_key_name, nthive_key_last_written, nthive_value_name,
+ * nthive_value_type, ...), but their cells are not allocated: read their
+ * data with nthive_deleted_value_data, never nthive_value_data. */
+typedef struct nthive_deleted {
+    int kind;          /* NTHIVE_DELETED_KEY or _VALUE */
+    int found;         /* NTHIVE_FOUND_* */
+    uint32_t offset;   /* cell offset of the record's size field */
+    nthive_key key;    /* kind == KEY */
+    nthive_value value;/* kind == VALUE */
+} nthive_deleted;
+
+/* Scanner state; fields are private. */
+typedef struct nthive_deleted_iter {
+    nthive *hive;
+    uint32_t bin, bin_end; /* current bin */
+    uint32_t cell, cell_end; /* current cell */
+    uint32_t pos;          /* next candidate (cell offset) */
+    uint32_t steps;        /* bound on the work done */
+    bool done;
+} nthive_deleted_iter;
+
+/* Starts a scan of the whole hive bins data of an open hive. */
+void nthive_deleted_init(nthive_deleted_iter *it, nthive *h);
+
+/* Yields the next record that parses: a key (nk with a name that fits) or
+ * a value (vk with a name that fits) that is not part of a live
+ * allocated cell. Every position is looked at once, so the scan is linear
+ * in the hive size. Returns NT_OK or NT_END. */
+int nthive_deleted_next(nthive_deleted_iter *it, nthive_deleted *out);
+
+/* The data of a recovered value, read from its (probably free) cell: a
+ * view of inline data, or of the data cell when it still lies inside one
+ * bin and is large enough. Returns NT_OK, NT_ERR_UNSUPPORTED for big data
+ * (db), or NT_ERR_CORRUPT when the data cell is gone (offset outside the
+ * data, cell smaller than the data, or overwritten by a cell boundary). */
+int nthive_deleted_value_data(const nthive_value *v, const uint8_t **data, size_t *len);
+
+/* Builds the best path of a recovered (or live) key from its parent chain:
+ * the names of the ancestors below the root and its own, '\' separated,
+ * UTF-8, into `buf` (capacity `cap`, NUL added when there is room);
+ * *len gets the full length, *complete whether the chain reached the root.
+ * A chain that breaks (bad parent, loop, > 512 levels) gives the part that
+ * was found, without the unknown top. Returns NT_OK or NT_ERR_RANGE (buf
+ * too small: *len says what is needed). */
+int nthive_deleted_key_path(const nthive_key *key, char *buf, size_t cap, size_t *len, bool *complete);
+
+/* Iterates the value list of a recovered key (cells may be free). Returns
+ * NT_OK and a value in *value, NT_END, or NT_ERR_CORRUPT (list gone; then
+ * iteration stops). `index` counts from 0. */
+int nthive_deleted_key_value(const nthive_key *key, uint32_t index, nthive_value *value);
+
+/* ---- layered keys (version 1.6) --------------------------------------------- */
+
+/* Layer semantics of a key. */
+enum {
+    NTHIVE_LAYER_NONE = 0,            /* ordinary key */
+    NTHIVE_LAYER_TOMBSTONE = 1,       /* the key is deleted in this layer */
+    NTHIVE_LAYER_SUPERSEDE_LOCAL = 2, /* hides the lower layers' values */
+    NTHIVE_LAYER_SUPERSEDE_TREE = 3,  /* hides the lower layers' subtree */
+};
+
+typedef struct nthive_layer {
+    unsigned semantics; /* NTHIVE_LAYER_* */
+    bool inherit_class; /* the class name comes from the lower layer */
+    bool layered_hive;  /* the base block says the hive has layered keys */
+} nthive_layer;
+
+/* Decodes the layer bits of `key` (byte 1 of the access bits dword). In a
+ * hive below version 1.6 everything reads NONE / false, whatever the byte
+ * holds. Cannot fail. */
+void nthive_key_layer(const nthive_key *key, nthive_layer *layer);
+
+/* True when `value` is a layered-key tombstone: version 1.6 and vk flag
+ * NTHIVE_VALUE_TOMBSTONE. */
+bool nthive_value_is_tombstone(const nthive_value *value);
+
+/* Name of a layer semantics value ("none", "tombstone", "supersede-local",
+ * "supersede-tree"). */
+const char *nthive_layer_name(unsigned semantics);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

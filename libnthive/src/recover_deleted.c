@@ -1,0 +1,273 @@
+/* Deleted keys and values: nk and vk records left in free cells and in the
+ * slack after the record of an allocated cell (old list items, records of
+ * a larger cell that was reused). Nothing here trusts an allocation state:
+ * every read is bounded by the hive bins data, every walk by a count. */
+#include "internal.h"
+#include "nthive_forensic.h"
+
+#define NK_FLAGS 2
+#define NK_PARENT 16
+#define NK_VALUE_COUNT 36
+#define NK_VALUE_LIST 40
+#define NK_NAME_LEN 72
+#define VK_NAME_LEN 2
+#define VK_DATA_SIZE 4
+#define VK_DATA_OFFSET 8
+#define VK_FLAGS 16
+#define MAX_PARENTS 512u
+/* FILETIMEs of 1980 and 2200: a deleted nk with a time outside is noise. */
+#define FT_MIN 119600064000000000ull
+#define FT_MAX 1890000000000000000ull
+
+void nthive_deleted_init(nthive_deleted_iter *it, nthive *h)
+{
+    nt_memset(it, 0, sizeof *it);
+    it->hive = h;
+    it->bin = 0;
+    it->bin_end = 0;
+    it->cell = it->cell_end = 0;
+    it->pos = it->steps = 0;
+}
+
+/* A well-formed bin header at `pos`; its size in *size. */
+static bool bin_at(const nthive *h, uint32_t pos, uint32_t *size)
+{
+    const uint8_t *p;
+    uint32_t sz;
+    if ((uint64_t)pos + HBIN_HEADER > h->bins_size)
+        return false;
+    p = h->bins + pos;
+    sz = nt_le32(p + 8);
+    if (nt_memcmp(p, "hbin", 4) != 0 || nt_le32(p + 4) != pos || sz < 4096 || sz % 4096 ||
+        (uint64_t)pos + sz > h->bins_size)
+        return false;
+    *size = sz;
+    return true;
+}
+
+/* Length of the record at the start of an allocated cell's payload, so
+ * that the slack after it can be scanned; 0 when unknown (scan none). */
+static uint32_t record_len(const uint8_t *p, uint32_t avail)
+{
+    uint16_t sig;
+    if (avail < 4)
+        return avail;
+    sig = nt_le16(p);
+    if (sig == SIG('n', 'k') && avail >= NK_MIN)
+        return NK_MIN + nt_le16(p + NK_NAME_LEN);
+    if (sig == SIG('v', 'k') && avail >= VK_MIN)
+        return VK_MIN + nt_le16(p + VK_NAME_LEN);
+    if (sig == SIG('l', 'f') || sig == SIG('l', 'h'))
+        return 4 + 8u * nt_le16(p + 2);
+    if (sig == SIG('l', 'i') || sig == SIG('r', 'i'))
+        return 4 + 4u * nt_le16(p + 2);
+    return avail; /* data, sk, db, value lists: no slack scan */
+}
+
+/* Tries a record whose size field is at `p` and that may extend to `end`. */
+static bool try_record(nthive *h, uint32_t p, uint32_t end, nthive_deleted *out)
+{
+    const uint8_t *r;
+    uint32_t avail;
+    if ((uint64_t)p + 4 + 4 > end)
+        return false;
+    r = h->bins + p + 4;
+    avail = end - p - 4;
+    if (nt_le16(r) == SIG('n', 'k') && avail >= NK_MIN) {
+        uint16_t len = nt_le16(r + NK_NAME_LEN);
+        uint64_t t = nt_le64(r + 4);
+        if (len == 0 || len > avail - NK_MIN || t < FT_MIN || t > FT_MAX)
+            return false;
+        out->kind = NTHIVE_DELETED_KEY;
+        out->key = (nthive_key){h, p, avail, r};
+        return true;
+    }
+    if (nt_le16(r) == SIG('v', 'k') && avail >= VK_MIN) {
+        uint16_t len = nt_le16(r + VK_NAME_LEN);
+        if (len > avail - VK_MIN || (nt_le16(r + VK_FLAGS) & ~3u) != 0)
+            return false;
+        out->kind = NTHIVE_DELETED_VALUE;
+        out->value = (nthive_value){h, p, avail, r};
+        return true;
+    }
+    return false;
+}
+
+int nthive_deleted_next(nthive_deleted_iter *it, nthive_deleted *out)
+{
+    nthive *h = it->hive;
+
+    /* Every step moves `pos`, `cell` or `bin` forward: bounded by the data. */
+    while (!it->done) {
+        if (it->pos < it->cell_end) {
+            uint32_t p = it->pos;
+            it->pos += 8;
+            if (try_record(h, p, it->cell_end, out)) {
+                out->offset = p;
+                out->found =
+                    (int32_t)nt_le32(h->bins + it->cell) > 0 ? NTHIVE_FOUND_FREE_CELL : NTHIVE_FOUND_SLACK;
+                return NT_OK;
+            }
+            continue;
+        }
+        /* Next cell, or next bin. */
+        if (it->cell_end == 0 || it->cell_end >= it->bin_end) {
+            uint32_t size;
+            uint32_t next = it->bin_end; /* 0 at the start */
+            it->steps++;
+            /* Skip 4096-byte pages until a well-formed bin header. */
+            while ((uint64_t)next + HBIN_HEADER <= h->bins_size && !bin_at(h, next, &size))
+                next += 4096;
+            if ((uint64_t)next + HBIN_HEADER > h->bins_size) {
+                it->done = true;
+                break;
+            }
+            it->bin = next;
+            it->bin_end = next + size;
+            it->cell = next + HBIN_HEADER;
+        } else {
+            it->cell = it->cell_end;
+        }
+        {
+            int32_t raw = (int32_t)nt_le32(h->bins + it->cell);
+            uint32_t len = raw < 0 ? 0u - (uint32_t)raw : (uint32_t)raw;
+            if (len < 8 || len % 8 || len > it->bin_end - it->cell) {
+                /* Broken cell chain: scan the rest of the bin as one
+                 * free region, then go on with the next bin. */
+                it->pos = it->cell;
+                it->cell_end = it->bin_end;
+                continue;
+            }
+            it->cell_end = it->cell + len;
+            if (raw > 0) {
+                it->pos = it->cell;
+            } else {
+                uint32_t rl = record_len(h->bins + it->cell + 4, len - 4);
+                uint64_t slack = ((uint64_t)it->cell + 4 + rl + 7) & ~(uint64_t)7;
+                it->pos = slack > it->cell_end ? it->cell_end : (uint32_t)slack;
+                if (it->pos == it->cell)
+                    it->pos += 8;
+            }
+        }
+    }
+    return NT_END;
+}
+
+/* The nk at `off` whatever its cell's state: bounded by the bins data. */
+static bool any_key(nthive *h, uint32_t off, nthive_key *key)
+{
+    const uint8_t *r;
+    uint32_t avail;
+    if (off == NTHIVE_NO_CELL || off % 8 || (uint64_t)off + 4 + NK_MIN > h->bins_size)
+        return false;
+    r = h->bins + off + 4;
+    avail = h->bins_size - off - 4;
+    if (nt_le16(r) != SIG('n', 'k') || nt_le16(r + NK_NAME_LEN) > avail - NK_MIN)
+        return false;
+    *key = (nthive_key){h, off, avail, r};
+    return true;
+}
+
+int nthive_deleted_key_path(const nthive_key *key, char *buf, size_t cap, size_t *len, bool *complete)
+{
+    nthive *h = key->hive;
+    uint32_t chain[MAX_PARENTS], n = 0, root = nt_le32(h->file + 36);
+    nthive_key cur = *key;
+    size_t total = 0;
+    int st = NT_OK;
+
+    *complete = false;
+    /* Up the parent chain: stops at the root, a bad parent or a loop. */
+    for (;;) {
+        uint32_t parent;
+        nthive_key next;
+        bool seen = false;
+        if (cur.offset == root || (nthive_key_flags(&cur) & NTHIVE_KEY_HIVE_ENTRY)) {
+            *complete = true;
+            break;
+        }
+        if (n == MAX_PARENTS)
+            break;
+        chain[n++] = cur.offset;
+        parent = nt_le32(cur.nk + NK_PARENT);
+        for (uint32_t i = 0; i < n; i++)
+            seen |= chain[i] == parent;
+        if (seen || !any_key(h, parent, &next))
+            break;
+        cur = next;
+    }
+    /* Top down: names joined with '\'. */
+    for (uint32_t i = n; i-- > 0;) {
+        nthive_key k;
+        nthive_name name;
+        size_t ulen = 0;
+        any_key(h, chain[i], &k);
+        nthive_key_name(&k, &name);
+        if (total && total < cap)
+            buf[total] = '\\';
+        if (total)
+            total++;
+        nthive_name_to_utf8(&name, total < cap ? buf + total : 0, total < cap ? cap - total : 0, &ulen);
+        total += ulen;
+    }
+    if (total < cap)
+        buf[total] = 0;
+    else
+        st = NT_ERR_RANGE;
+    *len = total;
+    return st;
+}
+
+int nthive_deleted_key_value(const nthive_key *key, uint32_t index, nthive_value *value)
+{
+    nthive *h = key->hive;
+    uint32_t count = nt_le32(key->nk + NK_VALUE_COUNT), list = nt_le32(key->nk + NK_VALUE_LIST), off, avail;
+    const uint8_t *r;
+
+    if (index >= count)
+        return NT_END;
+    if (list == NTHIVE_NO_CELL || list % 8 || (uint64_t)list + 4 + 4 * (uint64_t)count > h->bins_size)
+        return hive_fail(h, NT_ERR_CORRUPT, list, "deleted key's value list is gone");
+    off = nt_le32(h->bins + list + 4 + 4 * index);
+    if (off == NTHIVE_NO_CELL || off % 8 || (uint64_t)off + 4 + VK_MIN > h->bins_size)
+        return hive_fail(h, NT_ERR_CORRUPT, list, "deleted key's value list entry points outside the data");
+    r = h->bins + off + 4;
+    avail = h->bins_size - off - 4;
+    if (nt_le16(r) != SIG('v', 'k') || nt_le16(r + VK_NAME_LEN) > avail - VK_MIN)
+        return hive_fail(h, NT_ERR_CORRUPT, off, "deleted key's value cell holds no vk record");
+    *value = (nthive_value){h, off, avail, r};
+    return NT_OK;
+}
+
+int nthive_deleted_value_data(const nthive_value *v, const uint8_t **data, size_t *len)
+{
+    nthive *h = v->hive;
+    uint32_t raw = nt_le32(v->vk + VK_DATA_SIZE), size = raw & 0x7FFFFFFFu;
+    uint32_t off = nt_le32(v->vk + VK_DATA_OFFSET), cell;
+    const uint8_t *p;
+
+    if (raw & 0x80000000u) {
+        if (size > 4)
+            return hive_fail(h, NT_ERR_CORRUPT, v->offset, "inline value data is longer than 4 bytes");
+        *data = v->vk + VK_DATA_OFFSET;
+        *len = size;
+        return NT_OK;
+    }
+    if (size == 0 || off == NTHIVE_NO_CELL) {
+        *data = v->vk + VK_DATA_OFFSET;
+        *len = 0;
+        return size == 0 ? NT_OK : hive_fail(h, NT_ERR_CORRUPT, v->offset, "deleted value has no data cell");
+    }
+    if (off % 8 || (uint64_t)off + 4 + size > h->bins_size)
+        return hive_fail(h, NT_ERR_CORRUPT, v->offset, "deleted value data lies outside the hive data");
+    p = h->bins + off;
+    cell = nt_le32(p);
+    cell = (int32_t)cell < 0 ? 0u - cell : cell;
+    if (h->minor >= 4 && size > NTHIVE_DB_SEGMENT && nt_le16(p + 4) == SIG('d', 'b'))
+        return NT_ERR_UNSUPPORTED;
+    if (cell < 8 || cell - 4 < size)
+        return hive_fail(h, NT_ERR_CORRUPT, off, "deleted value data cell is smaller than the data");
+    *data = p + 4;
+    *len = size;
+    return NT_OK;
+}
