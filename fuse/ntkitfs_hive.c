@@ -119,7 +119,8 @@ static int stat_node(hive_fs *fs, fuse_ino_t ino, struct stat *st)
     if (e)
         return e;
     size_t len = 0;
-    int rc = nthive_value_read(&v, NULL, 0, &len);
+    char probe[1]; /* size query: the API wants a real buffer even for cap 0 */
+    int rc = nthive_value_read(&v, probe, 0, &len);
     if (rc != NT_OK && rc != NT_ERR_RANGE)
         return EIO;
     st->st_mode = S_IFREG | 0444;
@@ -277,7 +278,8 @@ static void hv_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, stru
         return;
     }
     size_t len = 0;
-    int rc = nthive_value_read(&v, NULL, 0, &len);
+    char probe[1]; /* size query: the API wants a real buffer even for cap 0 */
+    int rc = nthive_value_read(&v, probe, 0, &len);
     if (rc != NT_OK && rc != NT_ERR_RANGE) {
         fuse_reply_err(req, EIO);
         return;
