@@ -267,7 +267,9 @@ static void usage_sub(FILE *f, const char *sub)
               "Lists a directory (default: the root). -l adds size, times, attributes and the\n"
               "MFT reference; -R recurses; -a shows NTFS system files and alternate data\n"
               "streams (as PATH:STREAM). --json prints one object per entry and line with\n"
-              "path, type (file/dir/symlink), size and mft.\n"
+              "path, type (file/dir/symlink), size and mft. Without -l or -a, names, types\n"
+              "and sizes come from the directory index alone (fast; sizes are the copy in\n"
+              "the index and may be stale); -l and -a read each file's MFT record.\n"
               "examples: ntkit ntfs ls vol.img /Windows -l\n"
               "          ntkit ntfs ls disk.raw --offset 65536 -R --json\n", f);
     else if (!strcmp(sub, "cat"))
@@ -498,6 +500,18 @@ static int list_dir(walker *w, uint64_t ref, const char *path)
         ntfs_stat st;
         if (!w->o->all && NTFS_REF_RECORD(de.ref) < 16)
             continue; /* NTFS metadata files */
+        if (!w->o->longfmt && !w->o->all) {
+            /* Path, type, size and record number come from the index
+             * entry's $FILE_NAME copy: no MFT record read (sizes may be
+             * stale; -l reads the record). */
+            memset(&st, 0, sizeof st);
+            st.ref = de.ref;
+            st.is_dir = de.is_dir;
+            st.size = de.size;
+            st.reparse_tag = de.reparse_tag;
+            print_entry(w, path, plen, de.name, de.name_len, NULL, &st, 0, &de);
+            goto recurse;
+        }
         rc = ntfs_open_ref(im->vol, de.ref, &f);
         if (rc) {
             note_err(w, vreport(im, rc, de.name));
@@ -520,6 +534,7 @@ static int list_dir(walker *w, uint64_t ref, const char *path)
                 note_err(w, vreport(im, rc, de.name));
         }
         ntfs_close(f);
+    recurse:
         if (w->o->recursive && st.is_dir && !st.reparse_tag && !seen_mark(w, NTFS_REF_RECORD(de.ref))) {
             dir_job j;
             j.ref = de.ref;

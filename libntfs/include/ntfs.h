@@ -329,6 +329,7 @@ typedef struct ntfs_dirent {
     bool is_dir;               /* flags & NTFS_FA_DUP_DIRECTORY */
     uint64_t ctime, mtime, mft_mtime, atime; /* index copy (may be stale) */
     uint64_t size, alloc_size; /* index copy (may be stale) */
+    uint32_t reparse_tag;      /* index copy; 0 unless flags & NTFS_FA_REPARSE */
     size_t name_len;           /* UTF-8 bytes */
     char name[NTFS_NAME_MAX + 1];
 } ntfs_dirent;
@@ -339,7 +340,11 @@ typedef struct ntfs_dirent {
 int ntfs_dir_open(ntfs_file *dir, ntfs_dir **out);
 
 /* Returns the next entry in collation order (NT_OK), or NT_END. DOS-only
- * 8.3 duplicates are not returned (see ntfs_file_next_name). Index blocks
+ * 8.3 duplicates are not returned (see ntfs_file_next_name). Everything in
+ * `ent` comes from the $FILE_NAME copy inside the $I30 index entry: no MFT
+ * record is read, so listing is cheap, but the sizes, times and flags are
+ * the copy Windows last wrote to the index and may be stale; open the file
+ * (ntfs_open_ref + ntfs_file_stat) for current values. Index blocks
  * are visited at most once and the tree depth is limited, so a looping
  * index ends with NT_ERR_CORRUPT instead of hanging. */
 int ntfs_dir_next(ntfs_dir *d, ntfs_dirent *ent);

@@ -346,6 +346,8 @@ static int fill_dirent(ntfs_volume *v, uint64_t recno, const ntfs_index_entry *e
     ent->size = nt_le64(k + 48);
     ent->flags = nt_le32(k + 56);
     ent->is_dir = (ent->flags & NTFS_FA_DUP_DIRECTORY) != 0;
+    /* 0x3C holds the reparse tag for reparse points, the EA size otherwise. */
+    ent->reparse_tag = (ent->flags & NTFS_FA_REPARSE) ? nt_le32(k + 60) : 0;
     ent->name_space = k[0x41];
     nt_utf16le_to_utf8(k + 0x42, k[0x40], ent->name, sizeof ent->name, &ent->name_len, 0);
     return NT_OK;
