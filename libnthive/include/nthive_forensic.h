@@ -146,7 +146,8 @@ int nthive_replay(const void *hive, size_t hive_size, const nthive_log *logs, si
 /* nthive_replay into a buffer of exactly the needed size from `alloc`
  * (alignment 8). On NT_OK or NT_ERR_NOT_FOUND *out holds it (release with
  * nt_free(alloc, *out, *out_size, 8)); otherwise nothing is held.
- * Returns what nthive_replay returns, or NT_ERR_NOMEM. */
+ * Returns what nthive_replay returns, NT_ERR_NOMEM, or NT_ERR_INVALID
+ * (also for an allocator without alloc/free). */
 int nthive_replay_alloc(const void *hive, size_t hive_size, const nthive_log *logs, size_t nlogs,
                         const nt_allocator *alloc, uint8_t **out, size_t *out_size, nthive_replay_report *rep);
 

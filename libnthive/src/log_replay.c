@@ -452,7 +452,7 @@ int nthive_replay_alloc(const void *hive, size_t hive_size, const nthive_log *lo
     uint8_t *buf;
     int st;
 
-    if (!alloc || !out || !out_size)
+    if (!alloc || !alloc->alloc || !alloc->free || !out || !out_size)
         return NT_ERR_INVALID;
     *out = 0;
     st = nthive_replay_size(hive, hive_size, logs, nlogs, &need, rep);
