@@ -58,7 +58,13 @@ int hive_cmd_replay(int argc, char **argv, const hive_logs_opts *o)
         fprintf(stderr, "ntkit: hive replay: --no-logs makes no sense here\n");
         return EXIT_NTKIT_USAGE;
     }
-    rc = hive_logs_replay(in, o, &s);
+    {
+        /* Replaying is what this command is for: logs beside the hive
+         * are always picked up. */
+        hive_logs_opts lo = *o;
+        lo.auto_logs = true;
+        rc = hive_logs_replay(in, &lo, &s);
+    }
     if (rc) {
         hive_logs_state_free(&s);
         return rc;
@@ -83,10 +89,11 @@ int hive_cmd_replay(int argc, char **argv, const hive_logs_opts *o)
         uint8_t *data;
         size_t size;
         rc = hive_logs_read_file(in, &data, &size);
-        if (!rc && fwrite(data, 1, size, f) != size)
-            rc = EXIT_NTKIT_IO;
-        if (!rc)
+        if (!rc) {
+            if (fwrite(data, 1, size, f) != size)
+                rc = EXIT_NTKIT_IO;
             free(data);
+        }
     }
     if (fclose(f) != 0 || rc) {
         fprintf(stderr, "ntkit: %s: write failed\n", outp);
