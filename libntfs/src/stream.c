@@ -2,6 +2,7 @@
  * run lists assembled from every extent, sparse runs, the initialized
  * size, and LZNT1 compression units. */
 #include "internal.h"
+#include "wof_stream.h"
 
 #if defined(__has_include)
 #if __has_include("lznt1.h")
@@ -283,12 +284,25 @@ int ntfs_data_read(ntfs_volume *v, ntfs_data *d, uint64_t sid, uint64_t off, voi
 
 /* ---- public stream API ---- */
 
+/* A stream plus its WOF reader (NULL unless the unnamed $DATA of a WOF
+ * file): every ntfs_stream is allocated as one of these. */
+typedef struct stream_box {
+    ntfs_stream s;
+    ntfs_wof_reader *wof;
+} stream_box;
+
+static stream_box *box_of(ntfs_stream *s)
+{
+    return nt_container_of(s, stream_box, s);
+}
+
 int ntfs_stream_open(ntfs_file *f, uint32_t type, const char *name, ntfs_stream **out)
 {
     ntfs_volume *v = f->vol;
     uint8_t name16[2 * 255];
     size_t units = 0, len = 0;
     ntfs_stream *s;
+    stream_box *box;
     int rc;
 
     *out = 0;
@@ -301,14 +315,21 @@ int ntfs_stream_open(ntfs_file *f, uint32_t type, const char *name, ntfs_stream 
             return rc == NT_ERR_RANGE ? NT_ERR_NOT_FOUND : NT_ERR_INVALID;
     }
     ntfs_lock(v);
-    s = NT_NEW(&v->a, ntfs_stream);
-    if (!s) {
+    box = NT_NEW(&v->a, stream_box);
+    if (!box) {
         ntfs_unlock(v);
         return NT_ERR_NOMEM;
     }
+    s = &box->s;
+    box->wof = 0;
     rc = ntfs_data_load(f, type, name16, units, &s->d);
+    if (rc == NT_OK && type == NTFS_AT_DATA && units == 0) {
+        rc = ntfs_wof_reader_open(f, &s->d, &box->wof);
+        if (rc)
+            ntfs_data_free(v, &s->d);
+    }
     if (rc) {
-        NT_DELETE(&v->a, s, ntfs_stream);
+        NT_DELETE(&v->a, box, stream_box);
         ntfs_unlock(v);
         return rc;
     }
@@ -329,8 +350,9 @@ void ntfs_stream_close(ntfs_stream *s)
     ntfs_lock(v);
     if (v->cu_cache.slots)
         ntfs_cache_drop(&v->cu_cache, s->id);
+    ntfs_wof_reader_close(v, box_of(s)->wof);
     ntfs_data_free(v, &s->d);
-    NT_DELETE(&v->a, s, ntfs_stream);
+    NT_DELETE(&v->a, box_of(s), stream_box);
     ntfs_unlock(v);
 }
 
@@ -365,7 +387,10 @@ int ntfs_stream_read(ntfs_stream *s, uint64_t offset, void *buf, size_t len, siz
     int rc;
 
     ntfs_lock(s->vol);
-    rc = ntfs_data_read(s->vol, &s->d, s->id, offset, buf, len, got);
+    if (box_of(s)->wof)
+        rc = ntfs_wof_reader_read(s->vol, box_of(s)->wof, s->id, offset, buf, len, got);
+    else
+        rc = ntfs_data_read(s->vol, &s->d, s->id, offset, buf, len, got);
     ntfs_unlock(s->vol);
     return rc;
 }

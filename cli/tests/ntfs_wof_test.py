@@ -1,0 +1,242 @@
+#!/usr/bin/env python3
+"""`ntkit ntfs cat` on WOF ("Compact OS") compressed files.
+
+Builds an NTFS image with mkntfs and an ntfs-3g read-write mount, and
+writes WOF files into it as Windows lays them out: a sparse unnamed $DATA
+whose size is the uncompressed size, a `WofCompressedData` stream (chunk
+offset table + chunks compressed by wimlib, the compressor Windows' format
+was reverse-engineered with; a chunk is stored raw when compression does
+not shrink it), and a reparse point with tag 0x80000017 carrying
+WOF_EXTERNAL_INFO {1, 2} + FILE_PROVIDER_EXTERNAL_INFO_V1 {1, algorithm}.
+
+Oracle: the plaintext each file was made from (sha256), written by this
+script, never output of ntkit. Damaged chunk tables and chunks must give
+exit 3 with an error line.
+
+usage: ntfs_wof_test.py NTKIT WORKDIR     (exit 77 = skipped)
+"""
+import ctypes
+import ctypes.util
+import hashlib
+import os
+import random
+import shutil
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+
+SKIP = 77
+WOF_TAG = 0x80000017
+# algorithm: (name, chunk size, wimlib compression type)
+ALGOS = {0: ("xpress4k", 4096, 1), 1: ("lzx", 32768, 2),
+         2: ("xpress8k", 8192, 1), 3: ("xpress16k", 16384, 1)}
+SIZES = [0, 1, 4095, 4096, 4097, (1 << 20) + 123]
+
+
+def skip(why):
+    print("SKIP: " + why)
+    sys.exit(SKIP)
+
+
+class Wimlib:
+    def __init__(self):
+        name = ctypes.util.find_library("wim") or "libwim.so.15"
+        try:
+            self.lib = ctypes.CDLL(name)
+        except OSError:
+            skip("libwim (wimlib) not found")
+        self.lib.wimlib_create_compressor.argtypes = [
+            ctypes.c_int, ctypes.c_size_t, ctypes.c_uint, ctypes.POINTER(ctypes.c_void_p)]
+        self.lib.wimlib_compress.argtypes = [
+            ctypes.c_void_p, ctypes.c_size_t, ctypes.c_void_p, ctypes.c_size_t, ctypes.c_void_p]
+        self.lib.wimlib_compress.restype = ctypes.c_size_t
+        self.lib.wimlib_free_compressor.argtypes = [ctypes.c_void_p]
+        self.comps = {}
+
+    def compress(self, ctype, chunk_size, data):
+        key = (ctype, chunk_size)
+        if key not in self.comps:
+            c = ctypes.c_void_p()
+            rc = self.lib.wimlib_create_compressor(ctype, chunk_size, 0, ctypes.byref(c))
+            if rc:
+                raise RuntimeError("wimlib_create_compressor: %d" % rc)
+            self.comps[key] = c
+        out = ctypes.create_string_buffer(len(data))
+        # Room for len - 1 bytes: 0 back means "does not shrink": stored raw.
+        n = self.lib.wimlib_compress(data, len(data), out, len(data) - 1, self.comps[key])
+        return out.raw[:n] if n else data
+
+
+def wof_stream(wim, algo, data):
+    """WofCompressedData bytes for `data`: chunk table, then chunks."""
+    _, cs, ctype = ALGOS[algo]
+    chunks = [wim.compress(ctype, cs, data[i:i + cs]) for i in range(0, len(data), cs)]
+    fmt = "<I" if len(data) < (1 << 32) else "<Q"
+    table, off = b"", 0
+    for c in chunks[:-1]:
+        off += len(c)
+        table += struct.pack(fmt, off)
+    return table + b"".join(chunks), chunks
+
+
+def reparse(algo, wof_version=1, provider=2, prov_version=1):
+    body = struct.pack("<IIII", wof_version, provider, prov_version, algo)
+    return struct.pack("<IHH", WOF_TAG, len(body), 0) + body
+
+
+def plaintext(seed, n):
+    """Half text-like (compresses), half random (stored raw) chunks."""
+    rng = random.Random(seed)
+    words = [b"registry", b"hive", b"NTFS", b"cluster", b"\x00\x00", b"Windows ",
+             b"chunk", b"\r\n", b"System32", b"0123456789"]
+    out = bytearray()
+    while len(out) < n:
+        if (len(out) // 6000) % 2 == 0:
+            out += b"".join(rng.choice(words) for _ in range(64))
+        else:
+            out += rng.randbytes(1000)
+    return bytes(out[:n])
+
+
+def mount(img, mnt):
+    log = tempfile.TemporaryFile()
+    proc = subprocess.Popen(["ntfs-3g", "-o", "no_detach,streams_interface=windows", img, mnt],
+                            stdout=log, stderr=subprocess.STDOUT)
+    deadline = time.time() + 20
+    while not os.path.ismount(mnt):
+        if proc.poll() is not None:
+            log.seek(0)
+            raise RuntimeError("ntfs-3g failed: " + log.read().decode("utf-8", "replace"))
+        if time.time() > deadline:
+            proc.kill()
+            raise RuntimeError("ntfs-3g mount timed out")
+        time.sleep(0.01)
+    return proc
+
+
+def unmount(proc, mnt):
+    if os.path.ismount(mnt):
+        os.sync()
+        for _ in range(50):
+            if subprocess.run(["umount", mnt], stderr=subprocess.DEVNULL).returncode == 0:
+                break
+            time.sleep(0.1)
+    try:
+        proc.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+def put_wof(mnt, name, size, stream, rp):
+    path = os.path.join(mnt, name)
+    with open(path, "wb") as f:
+        f.truncate(size)  # sparse unnamed $DATA, data size = uncompressed size
+    with open(path + ":WofCompressedData", "wb") as f:
+        f.write(stream)
+    os.setxattr(path, "system.ntfs_reparse_data", rp)
+
+
+def main():
+    if len(sys.argv) != 3:
+        print(__doc__)
+        return 2
+    ntkit, work = sys.argv[1], sys.argv[2]
+    if os.geteuid() != 0:
+        skip("not root (an ntfs-3g read-write mount of an image needs root)")
+    if not os.path.exists("/dev/fuse"):
+        skip("no /dev/fuse")
+    for tool in ("mkntfs", "ntfs-3g", "umount"):
+        if not shutil.which(tool):
+            skip(tool + " not installed")
+    wim = Wimlib()
+
+    os.makedirs(work, exist_ok=True)
+    img = os.path.join(work, "wof.img")
+    with open(img, "wb") as f:
+        f.truncate(48 << 20)
+    subprocess.run(["mkntfs", "-F", "-q", "-Q", "-L", "wof", img], check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    expect = {}  # path -> sha256 of the plaintext
+    bad = {}     # path -> why it must fail
+    mnt = tempfile.mkdtemp(prefix="ntkit-wof-")
+    proc = mount(img, mnt)
+    try:
+        for algo, (aname, cs, _) in ALGOS.items():
+            for size in SIZES:
+                data = plaintext(algo * 1000 + size, size)
+                stream, chunks = wof_stream(wim, algo, data)
+                if size > cs and not any(len(c) < cs for c in chunks):
+                    raise RuntimeError("wimlib compressed no chunk of " + aname)
+                name = "%s_%d" % (aname, size)
+                put_wof(mnt, name, size, stream, reparse(algo))
+                expect["/" + name] = hashlib.sha256(data).hexdigest()
+        # Damage (XPRESS4K and LZX, 5 chunks and more).
+        for algo in (0, 1):
+            aname, cs, _ = ALGOS[algo]
+            data = plaintext(77 + algo, 5 * cs + 99)
+            stream, chunks = wof_stream(wim, algo, data)
+            tsize = 4 * (len(chunks) - 1)
+            # First table entry far past the end of the stream.
+            s = bytearray(stream)
+            s[0:4] = struct.pack("<I", 0x7FFFFFF0)
+            put_wof(mnt, aname + "_table_past_end", len(data), bytes(s), reparse(algo))
+            bad["/" + aname + "_table_past_end"] = "chunk offset past the stream"
+            # Entries that decrease.
+            s = bytearray(stream)
+            s[4:8] = struct.pack("<I", 1)
+            put_wof(mnt, aname + "_table_decreasing", len(data), bytes(s), reparse(algo))
+            bad["/" + aname + "_table_decreasing"] = "chunk offsets decrease"
+            # A stream too short for its own table.
+            put_wof(mnt, aname + "_truncated", len(data), stream[:tsize - 1], reparse(algo))
+            bad["/" + aname + "_truncated"] = "stream shorter than its table"
+            # A compressed chunk overwritten with garbage of the same length.
+            start = tsize
+            for c in chunks:
+                if len(c) < cs:
+                    break
+                start += len(c)
+            s = bytearray(stream)
+            rng = random.Random(algo)
+            for i in range(start, start + len(c)):
+                s[i] = rng.randrange(256) | 0x80
+            put_wof(mnt, aname + "_garbage_chunk", len(data), bytes(s), reparse(algo))
+            bad["/" + aname + "_garbage_chunk"] = "chunk that does not decode"
+        # The WIM-backed provider is not decoded: the file reads as stored
+        # (its sparse unnamed $DATA: zeros).
+        data = plaintext(5, 10000)
+        stream, _ = wof_stream(wim, 0, data)
+        put_wof(mnt, "wim_provider", len(data), stream, reparse(0, provider=1))
+        expect["/wim_provider"] = hashlib.sha256(bytes(len(data))).hexdigest()
+    finally:
+        unmount(proc, mnt)
+        os.rmdir(mnt)
+
+    failures = 0
+    for path, digest in sorted(expect.items()):
+        r = subprocess.run([ntkit, "ntfs", "cat", img, path], capture_output=True, timeout=120)
+        got = hashlib.sha256(r.stdout).hexdigest()
+        if r.returncode != 0 or got != digest:
+            failures += 1
+            print("FAIL %s: exit %d, sha256 %s, want %s; stderr: %s"
+                  % (path, r.returncode, got, digest, r.stderr.decode(errors="replace").strip()))
+        else:
+            print("ok   %s (%d bytes)" % (path, len(r.stdout)))
+    for path, why in sorted(bad.items()):
+        r = subprocess.run([ntkit, "ntfs", "cat", img, path], capture_output=True, timeout=120)
+        err = r.stderr.decode(errors="replace").strip()
+        if r.returncode != 3 or not err.startswith("ntkit:"):
+            failures += 1
+            print("FAIL %s (%s): exit %d (want 3), stderr %r" % (path, why, r.returncode, err))
+        else:
+            print("ok   %s -> exit 3: %s" % (path, err.splitlines()[-1]))
+    os.remove(img)
+    print("%d failure(s)" % failures)
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

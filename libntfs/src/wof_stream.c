@@ -1,0 +1,267 @@
+/* wof_stream.c - the unnamed $DATA of a WOF ("Compact OS") file, read
+ * through its WofCompressedData stream: chunk table entries come through
+ * a small window, chunks are decompressed into the caller's buffer when
+ * the read covers them whole, else into a few cached chunk buffers. */
+#include "wof_stream.h"
+
+#include "wof.h"
+
+/* Bytes of chunk table read at a time (a multiple of 8). */
+#define TABLE_WINDOW 4096u
+/* A WOF reparse value: tag, length, reserved, then 16 bytes that matter. */
+#define WOF_REPARSE_MAX 64u
+
+typedef struct wof_slot {
+    uint64_t chunk;
+    uint64_t used; /* tick of the last use; 0 = empty */
+    uint8_t *buf;
+} wof_slot;
+
+struct ntfs_wof_reader {
+    ntfs_data wcd;        /* the WofCompressedData stream */
+    ntfs_wof_stream geo;  /* chunk geometry */
+    uint64_t record;      /* base record, for diagnostics */
+    uint8_t *in;          /* one chunk's stored bytes */
+    void *workspace;      /* LZX scratch, NULL for XPRESS */
+    size_t workspace_size;
+    uint8_t *table;       /* TABLE_WINDOW bytes of chunk table */
+    uint64_t table_off;   /* stream offset of table[0] */
+    size_t table_len;     /* valid bytes in table (0 = empty) */
+    uint64_t tick;
+    wof_slot slots[NTFS_WOF_CACHE_CHUNKS];
+};
+
+/* Copies a wof.c diagnostic into the volume's, with the file's record. */
+static int wof_fail(ntfs_volume *v, ntfs_wof_reader *r, int rc, const nt_diag *d)
+{
+    if (rc == NT_ERR_CORRUPT && d->rule)
+        return ntfs_fail(v, rc, d->offset, r->record, d->rule);
+    return rc;
+}
+
+/* Reads the reparse point's WOF header. NT_OK with *is_wof set when it is
+ * a usable file-provider header. */
+static int read_wof_reparse(ntfs_file *f, ntfs_wof_info *info, bool *is_wof)
+{
+    ntfs_volume *v = f->vol;
+    uint8_t buf[WOF_REPARSE_MAX];
+    ntfs_data d;
+    size_t got = 0, len;
+    int rc;
+
+    *is_wof = false;
+    rc = ntfs_data_load(f, NTFS_AT_REPARSE_POINT, 0, 0, &d);
+    if (rc == NT_ERR_NOT_FOUND)
+        return NT_OK;
+    if (rc)
+        return rc;
+    len = d.data_size < sizeof buf ? (size_t)d.data_size : sizeof buf;
+    rc = ntfs_data_read(v, &d, 0, 0, buf, len, &got);
+    ntfs_data_free(v, &d);
+    if (rc)
+        return rc;
+    if (got < 8 || nt_le32(buf) != NTFS_WOF_REPARSE_TAG)
+        return NT_OK;
+    /* A damaged or foreign header (WIM provider, other versions) is not
+     * ours to decode: the stream then reads as stored. */
+    if (ntfs_wof_parse_reparse(buf, got, info, 0) == NT_OK)
+        *is_wof = true;
+    return NT_OK;
+}
+
+void ntfs_wof_reader_close(ntfs_volume *v, ntfs_wof_reader *r)
+{
+    size_t i;
+
+    if (!r)
+        return;
+    for (i = 0; i < NTFS_WOF_CACHE_CHUNKS; i++)
+        nt_free(&v->a, r->slots[i].buf, r->geo.chunk_size, 16);
+    nt_free(&v->a, r->table, TABLE_WINDOW, 8);
+    nt_free(&v->a, r->workspace, r->workspace_size, 16);
+    nt_free(&v->a, r->in, r->geo.chunk_size, 16);
+    ntfs_data_free(v, &r->wcd);
+    NT_DELETE(&v->a, r, ntfs_wof_reader);
+}
+
+int ntfs_wof_reader_open(ntfs_file *f, const ntfs_data *unnamed, ntfs_wof_reader **out)
+{
+    static const char wcd_name[] = NTFS_WOF_STREAM_NAME;
+    ntfs_volume *v = f->vol;
+    uint8_t name16[2 * (sizeof wcd_name - 1)];
+    ntfs_wof_reader *r;
+    ntfs_wof_info info;
+    nt_diag diag;
+    bool is_wof;
+    size_t i;
+    int rc;
+
+    *out = 0;
+    rc = read_wof_reparse(f, &info, &is_wof);
+    if (rc || !is_wof)
+        return rc;
+    for (i = 0; i + 1 < sizeof wcd_name; i++)
+        nt_put_le16(name16 + 2 * i, (uint16_t)wcd_name[i]);
+    r = NT_NEW(&v->a, ntfs_wof_reader);
+    if (!r)
+        return NT_ERR_NOMEM;
+    nt_memset(r, 0, sizeof *r);
+    r->record = f->recno;
+    rc = ntfs_data_load(f, NTFS_AT_DATA, name16, sizeof wcd_name - 1, &r->wcd);
+    if (rc) {
+        NT_DELETE(&v->a, r, ntfs_wof_reader);
+        return rc == NT_ERR_NOT_FOUND ? NT_OK : rc;
+    }
+    nt_diag_clear(&diag);
+    rc = ntfs_wof_stream_init(&r->geo, &info, unnamed->data_size, r->wcd.data_size, &diag);
+    if (rc) {
+        rc = wof_fail(v, r, rc, &diag);
+        r->geo.chunk_size = 0; /* nothing allocated with it yet */
+        ntfs_wof_reader_close(v, r);
+        return rc;
+    }
+    r->workspace_size = ntfs_wof_workspace_size(info.algorithm);
+    r->in = nt_alloc(&v->a, r->geo.chunk_size, 16);
+    r->table = nt_alloc(&v->a, TABLE_WINDOW, 8);
+    if (r->workspace_size)
+        r->workspace = nt_alloc(&v->a, r->workspace_size, 16);
+    if (!r->in || !r->table || (r->workspace_size && !r->workspace)) {
+        ntfs_wof_reader_close(v, r);
+        return NT_ERR_NOMEM;
+    }
+    *out = r;
+    return NT_OK;
+}
+
+/* Reads stream bytes [off, off + len) of WofCompressedData. */
+static int wcd_read(ntfs_volume *v, ntfs_wof_reader *r, uint64_t sid, uint64_t off, uint8_t *buf,
+                    size_t len)
+{
+    size_t got = 0;
+    int rc = ntfs_data_read(v, &r->wcd, sid, off, buf, len, &got);
+
+    if (rc)
+        return rc;
+    if (got != len) /* stream_init and locate_chunk keep reads inside */
+        return ntfs_fail(v, NT_ERR_CORRUPT, off, r->record, "WofCompressedData: short read");
+    return NT_OK;
+}
+
+/* Locates chunk `index`, reading its table entries through the window. */
+static int locate(ntfs_volume *v, ntfs_wof_reader *r, uint64_t sid, uint64_t index, ntfs_wof_chunk *c)
+{
+    uint64_t toff;
+    size_t need;
+    nt_diag diag;
+    int rc;
+
+    rc = ntfs_wof_chunk_entries(&r->geo, index, &toff, &need);
+    if (rc)
+        return rc;
+    if (need && (toff < r->table_off || toff + need > r->table_off + r->table_len)) {
+        uint64_t left = r->geo.table_size - toff;
+        size_t n = left < TABLE_WINDOW ? (size_t)left : TABLE_WINDOW;
+        r->table_len = 0;
+        rc = wcd_read(v, r, sid, toff, r->table, n);
+        if (rc)
+            return rc;
+        r->table_off = toff;
+        r->table_len = n;
+    }
+    nt_diag_clear(&diag);
+    rc = ntfs_wof_locate_chunk(&r->geo, index, need ? r->table + (toff - r->table_off) : 0, need, c,
+                               &diag);
+    return wof_fail(v, r, rc, &diag);
+}
+
+/* Reads chunk c's stored bytes and decodes them into dst. */
+static int decode(ntfs_volume *v, ntfs_wof_reader *r, uint64_t sid, const ntfs_wof_chunk *c, uint8_t *dst)
+{
+    nt_diag diag;
+    int rc;
+
+    if (c->stored)
+        return wcd_read(v, r, sid, c->offset, dst, c->uncompressed_len);
+    rc = wcd_read(v, r, sid, c->offset, r->in, c->compressed_len);
+    if (rc)
+        return rc;
+    nt_diag_clear(&diag);
+    rc = ntfs_wof_decompress_chunk(&r->geo, c, r->in, c->compressed_len, dst, c->uncompressed_len,
+                                   r->workspace, &diag);
+    return wof_fail(v, r, rc, &diag);
+}
+
+/* The cached copy of chunk c, decoding it into the least recently used
+ * slot when absent. */
+static int cached_chunk(ntfs_volume *v, ntfs_wof_reader *r, uint64_t sid, const ntfs_wof_chunk *c,
+                        const uint8_t **out)
+{
+    wof_slot *victim = &r->slots[0];
+    size_t i;
+    int rc;
+
+    for (i = 0; i < NTFS_WOF_CACHE_CHUNKS; i++) {
+        wof_slot *s = &r->slots[i];
+        if (s->used && s->chunk == c->index) {
+            s->used = ++r->tick;
+            *out = s->buf;
+            return NT_OK;
+        }
+        if (s->used < victim->used)
+            victim = s;
+    }
+    if (!victim->buf) {
+        victim->buf = nt_alloc(&v->a, r->geo.chunk_size, 16);
+        if (!victim->buf)
+            return NT_ERR_NOMEM;
+    }
+    victim->used = 0; /* invalid until decoded */
+    rc = decode(v, r, sid, c, victim->buf);
+    if (rc)
+        return rc;
+    victim->chunk = c->index;
+    victim->used = ++r->tick;
+    *out = victim->buf;
+    return NT_OK;
+}
+
+int ntfs_wof_reader_read(ntfs_volume *v, ntfs_wof_reader *r, uint64_t sid, uint64_t off, void *vbuf,
+                         size_t len, size_t *got)
+{
+    uint8_t *buf = vbuf;
+    uint64_t size = r->geo.uncompressed_size;
+    size_t done = 0;
+    int rc;
+
+    *got = 0;
+    if (off >= size)
+        return NT_OK;
+    if (len > size - off)
+        len = (size_t)(size - off);
+    while (done < len) {
+        uint64_t pos = off + done;
+        uint64_t index = pos / r->geo.chunk_size;
+        size_t in_chunk = (size_t)(pos % r->geo.chunk_size), n;
+        ntfs_wof_chunk c;
+
+        rc = locate(v, r, sid, index, &c);
+        if (rc)
+            return rc;
+        n = c.uncompressed_len - in_chunk;
+        if (n > len - done)
+            n = len - done;
+        if (in_chunk == 0 && n == c.uncompressed_len) {
+            rc = decode(v, r, sid, &c, buf + done); /* straight to the caller */
+        } else {
+            const uint8_t *chunk = 0;
+            rc = cached_chunk(v, r, sid, &c, &chunk);
+            if (rc == NT_OK)
+                nt_memcpy(buf + done, chunk + in_chunk, n);
+        }
+        if (rc)
+            return rc;
+        done += n;
+    }
+    *got = len;
+    return NT_OK;
+}
