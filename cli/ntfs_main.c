@@ -16,6 +16,7 @@
 #include "ntfs.h"
 
 #include "common_arena.h"
+#include "ntfs_forensic.h"
 
 #define IO_CHUNK ((size_t)1 << 20)
 
@@ -289,6 +290,8 @@ static void usage_sub(FILE *f, const char *sub)
               "                --heap SIZE (parser memory, default 256M), --help\n"
               "Paths use / or \\ and are matched case-insensitively.\n"
               "Run 'ntkit ntfs <subcommand> --help' for details and examples.\n", f);
+    if (!*sub)
+        fputs(ntfs_forensic_usage, f);
 }
 
 static int parse_opts(int argc, char **argv, opts *o, const char *sub)
@@ -907,6 +910,8 @@ int cmd_ntfs(int argc, char **argv)
         usage_sub(sub ? stdout : stderr, "");
         return sub ? EXIT_NTKIT_OK : EXIT_NTKIT_USAGE;
     }
+    if (ntfs_forensic_handles(sub, argc, argv))
+        return ntfs_forensic_main(argc, argv);
     if (strcmp(sub, "info") && strcmp(sub, "ls") && strcmp(sub, "cat") && strcmp(sub, "stat")) {
         fprintf(stderr, "ntkit ntfs: unknown subcommand '%s'\n", sub);
         usage_sub(stderr, "");

@@ -52,6 +52,62 @@ int ntfs_sd_to_sddl(const void *sd, size_t sd_len, char *out, size_t cap, size_t
  * contract and errors as ntfs_sd_to_sddl. */
 int ntfs_sid_to_sddl(const void *sid, size_t sid_len, char *out, size_t cap, size_t *len);
 
+
+/* ---- raw MFT records (deleted files) -------------------------------------- */
+
+#define NTFS_MFT_ENTRY_NAMES 4 /* $FILE_NAME attributes kept per record */
+
+typedef struct ntfs_mft_fn {
+    uint64_t parent_ref;       /* record | sequence << 48 */
+    uint8_t name_space;        /* NTFS_NS_* */
+    uint64_t crtime, mtime, ctime, atime; /* FILETIMEs of this copy */
+    uint64_t size;             /* the real size this copy records */
+    char name[NTFS_NAME_MAX * 3 + 1]; /* UTF-8, NUL-terminated */
+} ntfs_mft_fn;
+
+typedef struct ntfs_mft_entry {
+    uint64_t recno;
+    uint16_t seq;              /* sequence number in the header */
+    bool in_use;               /* header flag 0x01 */
+    bool is_dir;               /* header flag 0x02 */
+    bool is_base;              /* not an extension record */
+    uint16_t link_count;
+    bool has_si;               /* a $STANDARD_INFORMATION was found */
+    uint64_t si_crtime, si_mtime, si_ctime, si_atime; /* ctime = MFT change */
+    uint32_t file_attributes;
+    bool has_data;             /* an unnamed $DATA in this record */
+    uint64_t size;             /* its data size */
+    size_t name_count;         /* entries of names[] filled */
+    ntfs_mft_fn names[NTFS_MFT_ENTRY_NAMES];
+} ntfs_mft_entry;
+
+/* Number of record slots in $MFT:$DATA. Cannot fail. */
+uint64_t ntfs_mft_record_count(ntfs_volume *vol);
+
+/* Decodes record `recno` whatever its in-use flag: header, the first
+ * $STANDARD_INFORMATION, the first unnamed $DATA and up to
+ * NTFS_MFT_ENTRY_NAMES $FILE_NAME attributes found in the record itself
+ * (attributes that live in extension records are not followed: a deleted
+ * file's attribute list may point at records reused since).
+ * Errors: NT_ERR_NOT_FOUND (the slot never held a record: no FILE
+ * signature, or past the end of $MFT), NT_ERR_CORRUPT (a damaged record or
+ * attribute; the volume's diagnostic says which), NT_ERR_IO, NT_ERR_NOMEM. */
+int ntfs_mft_read_entry(ntfs_volume *vol, uint64_t recno, ntfs_mft_entry *e);
+
+/* Counts how many of the `count` clusters starting at `lcn` are marked in
+ * use in $Bitmap (*in_use; 0 means all free). Reads the bitmap 512 bytes
+ * at a time. Errors: NT_ERR_RANGE (the range leaves the volume),
+ * NT_ERR_CORRUPT, NT_ERR_IO, NT_ERR_NOMEM. */
+int ntfs_clusters_in_use(ntfs_volume *vol, uint64_t lcn, uint64_t count, uint64_t *in_use);
+
+/* Opens MFT record `recno` as a file handle whether or not it is in use
+ * (a deleted file), for ntfs_stream_open / ntfs_file_stat / ntfs_close.
+ * Only attributes inside the record itself are seen: an attribute list is
+ * ignored, since a deleted file's extension records may have been reused.
+ * Errors: NT_ERR_NOT_FOUND (no FILE record in that slot, an extension
+ * record, past the end of $MFT), NT_ERR_CORRUPT, NT_ERR_IO, NT_ERR_NOMEM. */
+int ntfs_mft_open_record(ntfs_volume *vol, uint64_t recno, ntfs_file **out);
+
 #ifdef __cplusplus
 }
 #endif

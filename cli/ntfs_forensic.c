@@ -1,0 +1,603 @@
+/* ntkit ntfs deleted | timeline | sddl | cat --mft (hosted code).
+ *
+ * deleted   MFT records not in use that still hold a $FILE_NAME: path,
+ *           size, times. The path is rebuilt through parent records while
+ *           each parent's sequence number still matches the reference
+ *           (a deleted parent's number was bumped by one when it was
+ *           freed); otherwise the name goes under "$OrphanFiles/".
+ * timeline  a body file (sleuthkit's mactime format) with the
+ *           $STANDARD_INFORMATION and $FILE_NAME times of every named
+ *           record, deleted ones included.
+ * sddl      the security descriptor of PATH as an SDDL string.
+ * cat --mft N[:STREAM]  the data of any record, deleted or not; warns when
+ *           its clusters are marked in use in $Bitmap again (a deleted
+ *           file's clusters may belong to another file by now). */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "common_arena.h"
+#include "common_image.h"
+#include "ntfs.h"
+#include "ntfs_forensic.h" /* this directory: the CLI entry points */
+#include <ntfs_forensic.h> /* libntfs/include: the library API (same name) */
+
+#define MAX_DEPTH 1024   /* parent chain steps (cycles end here) */
+#define PATH_CAP 65536
+
+const char ntfs_forensic_usage[] =
+    "       ntkit ntfs deleted IMAGE [--json] [--offset BYTES] [--heap SIZE]\n"
+    "       ntkit ntfs timeline IMAGE [--offset BYTES] [--heap SIZE]\n"
+    "       ntkit ntfs sddl IMAGE PATH [--offset BYTES] [--heap SIZE]\n"
+    "       ntkit ntfs cat IMAGE --mft N[:STREAM] [--offset BYTES] [--heap SIZE]\n";
+
+typedef struct fopts {
+    const char *sub, *image, *path, *mft;
+    uint64_t offset;
+    bool has_offset, json;
+    size_t heap;
+} fopts;
+
+typedef struct fimage {
+    const char *name;
+    int fd;                /* --offset: plain file read with pread */
+    uint64_t offset;
+    cli_image *img;        /* otherwise: plain, gzip, MBR/GPT */
+    cli_arena arena;
+    ntfs_volume *vol;
+} fimage;
+
+bool ntfs_forensic_handles(const char *sub, int argc, char **argv)
+{
+    int i;
+
+    if (!strcmp(sub, "deleted") || !strcmp(sub, "timeline") || !strcmp(sub, "sddl"))
+        return true;
+    if (strcmp(sub, "cat"))
+        return false;
+    for (i = 2; i < argc; i++)
+        if (!strcmp(argv[i], "--mft"))
+            return true;
+    return false;
+}
+
+static int pread_cb(void *ctx, uint64_t off, void *buf, size_t len)
+{
+    fimage *im = ctx;
+    uint8_t *p = buf;
+
+    while (len) {
+        ssize_t n = pread(im->fd, p, len, (off_t)(im->offset + off));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return -1;
+        p += n;
+        len -= (size_t)n;
+        off += (uint64_t)n;
+    }
+    return 0;
+}
+
+static int exit_code(int st)
+{
+    switch (st) {
+    case NT_OK:
+    case NT_END:
+        return EXIT_NTKIT_OK;
+    case NT_ERR_NOT_FOUND:
+        return EXIT_NTKIT_NOT_FOUND;
+    case NT_ERR_IO:
+    case NT_ERR_NOMEM:
+        return EXIT_NTKIT_IO;
+    case NT_ERR_INVALID:
+        return EXIT_NTKIT_USAGE;
+    default:
+        return EXIT_NTKIT_CORRUPT;
+    }
+}
+
+static int report(fimage *im, int st, const nt_diag *d, const char *what)
+{
+    if (st == NT_ERR_NOMEM || im->arena.exhausted) {
+        if (!cli_arena_report_exhausted(&im->arena, "ntkit"))
+            fprintf(stderr, "ntkit: %s: out of parser memory; rerun with a larger --heap\n", im->name);
+        return EXIT_NTKIT_IO;
+    }
+    fprintf(stderr, "ntkit: %s: ", im->name);
+    if (what)
+        fprintf(stderr, "%s: ", what);
+    fprintf(stderr, "%s", st == NT_ERR_CORRUPT ? "corrupt volume" : nt_strerror(st));
+    if (d && d->status == st && d->rule) {
+        if (d->offset != NT_DIAG_NO_OFFSET)
+            fprintf(stderr, " at 0x%" PRIx64, d->offset);
+        if (d->record != NT_DIAG_NO_RECORD)
+            fprintf(stderr, " (MFT record %" PRIu64 ")", d->record);
+        fprintf(stderr, ": %s", d->rule);
+    }
+    fputc('\n', stderr);
+    return exit_code(st);
+}
+
+static int image_open(fimage *im, const fopts *o)
+{
+    ntfs_config cfg;
+    nt_diag diag;
+    char err[256];
+    int rc;
+
+    memset(im, 0, sizeof *im);
+    im->name = o->image;
+    im->fd = -1;
+    memset(&cfg, 0, sizeof cfg);
+    if (o->has_offset) {
+        struct stat sb;
+        im->offset = o->offset;
+        im->fd = open(o->image, O_RDONLY);
+        if (im->fd < 0) {
+            fprintf(stderr, "ntkit: %s: %s\n", o->image, strerror(errno));
+            return errno == ENOENT ? EXIT_NTKIT_NOT_FOUND : EXIT_NTKIT_IO;
+        }
+        if (fstat(im->fd, &sb) == 0 && S_ISREG(sb.st_mode))
+            cfg.volume_size = (uint64_t)sb.st_size > o->offset ? (uint64_t)sb.st_size - o->offset : 0;
+        cfg.ctx = im;
+        cfg.read = pread_cb;
+    } else {
+        if (cli_image_open(o->image, &im->img, err, sizeof err)) {
+            fprintf(stderr, "ntkit: %s\n", err);
+            return access(o->image, F_OK) ? EXIT_NTKIT_NOT_FOUND : EXIT_NTKIT_IO;
+        }
+        cfg.ctx = im->img;
+        cfg.read = cli_image_read;
+        cfg.volume_size = cli_image_volume_size(im->img);
+    }
+    if (cli_arena_init(&im->arena, o->heap)) {
+        fprintf(stderr, "ntkit: cannot map a %zu-byte heap (--heap): %s\n", o->heap, strerror(errno));
+        rc = EXIT_NTKIT_IO;
+        goto fail;
+    }
+    cfg.allocator = im->arena.iface;
+    rc = ntfs_mount(&cfg, &im->vol, &diag);
+    if (rc) {
+        rc = report(im, rc, &diag, "cannot mount");
+        cli_arena_fini(&im->arena);
+        goto fail;
+    }
+    return EXIT_NTKIT_OK;
+fail:
+    if (im->fd >= 0)
+        close(im->fd);
+    cli_image_close(im->img);
+    return rc;
+}
+
+static void image_close(fimage *im)
+{
+    ntfs_unmount(im->vol);
+    cli_arena_fini(&im->arena);
+    if (im->fd >= 0)
+        close(im->fd);
+    cli_image_close(im->img);
+}
+
+/* ---- formatting ---- */
+
+/* FILETIME -> Unix seconds (floor), as body files want. */
+static int64_t unix_secs(uint64_t ft)
+{
+    return (int64_t)(ft / 10000000u) - 11644473600LL;
+}
+
+/* Body-file time: Unix seconds, 0 for "no time" (FILETIME 0 or before 1970). */
+static int64_t body_secs(uint64_t ft)
+{
+    int64_t t = unix_secs(ft);
+    return t < 0 ? 0 : t;
+}
+
+static void fmt_time(uint64_t ft, char *buf, size_t cap)
+{
+    time_t t = (time_t)unix_secs(ft);
+    struct tm tm;
+
+    if (!gmtime_r(&t, &tm)) {
+        snprintf(buf, cap, "?");
+        return;
+    }
+    snprintf(buf, cap, "%04d-%02d-%02dT%02d:%02d:%02d.%07uZ", tm.tm_year + 1900, tm.tm_mon + 1,
+             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (unsigned)(ft % 10000000u));
+}
+
+static void json_str(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\')
+            fprintf(f, "\\%c", c);
+        else if (c < 0x20)
+            fprintf(f, "\\u%04x", c);
+        else
+            fputc(c, f);
+    }
+    fputc('"', f);
+}
+
+/* The name to show for a record: a Win32 or POSIX name before a DOS one. */
+static const ntfs_mft_fn *best_name(const ntfs_mft_entry *e)
+{
+    const ntfs_mft_fn *dos = NULL;
+    size_t i;
+
+    for (i = 0; i < e->name_count; i++) {
+        if (e->names[i].name_space != NTFS_NS_DOS)
+            return &e->names[i];
+        dos = &e->names[i];
+    }
+    return dos;
+}
+
+/* Prepends "name/" components to `path` (built from the end of buf). */
+static char *prepend(char *buf, char *start, const char *name)
+{
+    size_t n = strlen(name);
+
+    if ((size_t)(start - buf) < n + 1)
+        return NULL;
+    start -= n;
+    memcpy(start, name, n);
+    *--start = '/';
+    return start;
+}
+
+/* Rebuilds the path of name `fn` into buf (PATH_CAP bytes). Returns a
+ * pointer into buf ("dir/sub/name", or "$OrphanFiles/name" when the
+ * parent chain is broken). Parents are read as raw records: a deleted
+ * directory still names its own parent. */
+static const char *rebuild_path(ntfs_volume *vol, const ntfs_mft_fn *fn, char *buf)
+{
+    char *p = buf + PATH_CAP - 1;
+    uint64_t parent = fn->parent_ref;
+    ntfs_mft_entry *pe = malloc(sizeof *pe);
+    int depth;
+
+    *p = 0;
+    p = prepend(buf, p, fn->name);
+    for (depth = 0; p && pe && depth < MAX_DEPTH; depth++) {
+        uint64_t rec = NTFS_REF_RECORD(parent);
+        uint16_t seq = (uint16_t)NTFS_REF_SEQ(parent);
+        const ntfs_mft_fn *pn;
+
+        if (rec == NTFS_REC_ROOT) {
+            free(pe);
+            return p + 1;
+        }
+        if (ntfs_mft_read_entry(vol, rec, pe) != NT_OK || !pe->is_dir ||
+            !(pe->seq == seq || (!pe->in_use && pe->seq == (uint16_t)(seq + 1))) ||
+            !(pn = best_name(pe)))
+            break;
+        p = prepend(buf, p, pn->name);
+        parent = pn->parent_ref;
+    }
+    free(pe);
+    /* Broken chain: keep the file's own name only. */
+    p = buf + PATH_CAP - 1;
+    p = prepend(buf, p, fn->name);
+    p = p ? prepend(buf, p, "$OrphanFiles") : NULL;
+    return p ? p + 1 : "?";
+}
+
+/* ---- deleted ---- */
+
+static int do_deleted(fimage *im, const fopts *o)
+{
+    uint64_t n = ntfs_mft_record_count(im->vol), r;
+    ntfs_mft_entry *e = malloc(sizeof *e);
+    char *buf = malloc(PATH_CAP);
+    int worst = EXIT_NTKIT_OK;
+    bool first = true;
+
+    if (!e || !buf) {
+        free(e);
+        free(buf);
+        fprintf(stderr, "ntkit: out of memory\n");
+        return EXIT_NTKIT_IO;
+    }
+    if (o->json)
+        printf("[");
+    for (r = 0; r < n; r++) {
+        int rc = ntfs_mft_read_entry(im->vol, r, e);
+        const ntfs_mft_fn *fn;
+        const char *path;
+        char mt[64], ct[64], at[64], crt[64];
+
+        if (rc == NT_ERR_NOT_FOUND)
+            continue;
+        if (rc) {
+            int ec = report(im, rc, ntfs_diag(im->vol), "MFT record");
+            if (ec == EXIT_NTKIT_IO)
+                worst = ec;
+            else if (worst == EXIT_NTKIT_OK)
+                worst = ec;
+            continue;
+        }
+        if (e->in_use || !e->is_base || !(fn = best_name(e)))
+            continue;
+        path = rebuild_path(im->vol, fn, buf);
+        fmt_time(e->has_si ? e->si_mtime : fn->mtime, mt, sizeof mt);
+        fmt_time(e->has_si ? e->si_ctime : fn->ctime, ct, sizeof ct);
+        fmt_time(e->has_si ? e->si_atime : fn->atime, at, sizeof at);
+        fmt_time(e->has_si ? e->si_crtime : fn->crtime, crt, sizeof crt);
+        if (o->json) {
+            printf("%s\n{\"record\":%" PRIu64 ",\"sequence\":%u,\"type\":\"%s\",\"path\":", first ? "" : ",",
+                   r, e->seq, e->is_dir ? "dir" : "file");
+            json_str(stdout, path);
+            printf(",\"size\":%" PRIu64 ",\"created\":\"%s\",\"modified\":\"%s\","
+                   "\"mft_modified\":\"%s\",\"accessed\":\"%s\"}",
+                   e->has_data ? e->size : fn->size, crt, mt, ct, at);
+        } else {
+            printf("%" PRIu64 "-%u\t%s\t%" PRIu64 "\t%s\t%s\n", r, e->seq, e->is_dir ? "d" : "r",
+                   e->has_data ? e->size : fn->size, mt, path);
+        }
+        first = false;
+    }
+    if (o->json)
+        printf("\n]\n");
+    free(e);
+    free(buf);
+    return worst;
+}
+
+/* ---- timeline ---- */
+
+static void body_line(const char *path, const char *suffix, uint64_t rec, uint32_t type,
+                      bool dir, bool deleted, uint64_t size, uint64_t a, uint64_t m, uint64_t c,
+                      uint64_t cr)
+{
+    /* MD5|name|inode|mode|UID|GID|size|atime|mtime|ctime|crtime */
+    printf("0|/%s%s%s|%" PRIu64 "-%u|%s|0|0|%" PRIu64 "|%" PRId64 "|%" PRId64 "|%" PRId64 "|%" PRId64
+           "\n",
+           path, suffix, deleted ? " (deleted)" : "", rec, type, dir ? "d/drwxrwxrwx" : "r/rrwxrwxrwx",
+           size, body_secs(a), body_secs(m), body_secs(c), body_secs(cr));
+}
+
+static int do_timeline(fimage *im)
+{
+    uint64_t n = ntfs_mft_record_count(im->vol), r;
+    ntfs_mft_entry *e = malloc(sizeof *e);
+    char *buf = malloc(PATH_CAP);
+    int worst = EXIT_NTKIT_OK;
+
+    if (!e || !buf) {
+        free(e);
+        free(buf);
+        fprintf(stderr, "ntkit: out of memory\n");
+        return EXIT_NTKIT_IO;
+    }
+    for (r = 0; r < n; r++) {
+        int rc = ntfs_mft_read_entry(im->vol, r, e);
+        size_t i;
+
+        if (rc == NT_ERR_NOT_FOUND)
+            continue;
+        if (rc) {
+            int ec = report(im, rc, ntfs_diag(im->vol), "MFT record");
+            if (worst == EXIT_NTKIT_OK)
+                worst = ec;
+            continue;
+        }
+        if (!e->is_base)
+            continue;
+        for (i = 0; i < e->name_count; i++) {
+            const ntfs_mft_fn *fn = &e->names[i];
+            const char *path;
+
+            /* DOS 8.3 aliases are not separate names (fls skips them too). */
+            if (fn->name_space == NTFS_NS_DOS)
+                continue;
+            /* The root has no name of its own (fls leaves it out too). */
+            if (r == NTFS_REC_ROOT)
+                continue;
+            path = rebuild_path(im->vol, fn, buf);
+            if (e->has_si)
+                body_line(path, "", r, e->is_dir ? 144 : 128, e->is_dir, !e->in_use,
+                          e->has_data ? e->size : 0, e->si_atime, e->si_mtime, e->si_ctime,
+                          e->si_crtime);
+            body_line(path, " ($FILE_NAME)", r, 48, e->is_dir, !e->in_use, fn->size, fn->atime,
+                      fn->mtime, fn->ctime, fn->crtime);
+        }
+    }
+    free(e);
+    free(buf);
+    return worst;
+}
+
+/* ---- sddl ---- */
+
+static int do_sddl(fimage *im, const fopts *o)
+{
+    ntfs_file *f = NULL;
+    size_t need = 0, cap = 65536, len = 0;
+    uint8_t *sd = NULL;
+    char *out = NULL;
+    nt_diag d;
+    int rc;
+
+    rc = ntfs_open_path(im->vol, o->path, &f);
+    if (rc)
+        return report(im, rc, ntfs_diag(im->vol), o->path);
+    sd = malloc(cap);
+    if (!sd) {
+        ntfs_close(f);
+        return EXIT_NTKIT_IO;
+    }
+    rc = ntfs_file_security(f, sd, cap, &need);
+    ntfs_close(f);
+    if (rc) {
+        free(sd);
+        return report(im, rc, ntfs_diag(im->vol), o->path);
+    }
+    rc = ntfs_sd_to_sddl(sd, need, NULL, 0, &len, &d);
+    if (rc == NT_ERR_RANGE && (out = malloc(len + 1)) != NULL)
+        rc = ntfs_sd_to_sddl(sd, need, out, len + 1, &len, &d);
+    free(sd);
+    if (rc) {
+        free(out);
+        return report(im, rc, &d, "security descriptor");
+    }
+    printf("%s\n", out);
+    free(out);
+    return EXIT_NTKIT_OK;
+}
+
+/* ---- cat --mft ---- */
+
+static int do_cat_mft(fimage *im, const fopts *o)
+{
+    char *end = NULL;
+    const char *stream = NULL;
+    ntfs_file *f = NULL;
+    ntfs_stream *s = NULL;
+    ntfs_stream_info si;
+    uint64_t recno, off = 0, reused = 0;
+    size_t i, chunk = (size_t)1 << 20;
+    char *buf;
+    int rc;
+
+    errno = 0;
+    recno = strtoull(o->mft, &end, 0);
+    if (errno || end == o->mft || (*end && *end != ':')) {
+        fprintf(stderr, "ntkit ntfs cat: --mft wants N or N:STREAM\n");
+        return EXIT_NTKIT_USAGE;
+    }
+    if (*end == ':')
+        stream = end + 1;
+    rc = ntfs_mft_open_record(im->vol, recno, &f);
+    if (rc)
+        return report(im, rc, ntfs_diag(im->vol), "--mft");
+    rc = ntfs_stream_open(f, NTFS_AT_DATA, stream, &s);
+    if (rc) {
+        ntfs_close(f);
+        return report(im, rc, ntfs_diag(im->vol), "--mft stream");
+    }
+    /* Clusters of a file that is gone may hold someone else's data now. */
+    for (i = 0;; i++) {
+        ntfs_run run;
+        uint64_t used = 0;
+        if (ntfs_stream_get_run(s, i, &run) != NT_OK)
+            break;
+        if (run.lcn >= 0 && ntfs_clusters_in_use(im->vol, (uint64_t)run.lcn, run.length, &used) == NT_OK)
+            reused += used;
+    }
+    ntfs_stream_get_info(s, &si);
+    buf = malloc(chunk);
+    if (!buf) {
+        ntfs_stream_close(s);
+        ntfs_close(f);
+        return EXIT_NTKIT_IO;
+    }
+    {
+        ntfs_mft_entry *e = malloc(sizeof *e);
+        if (e && ntfs_mft_read_entry(im->vol, recno, e) == NT_OK && !e->in_use && reused)
+            fprintf(stderr,
+                    "ntkit: warning: MFT record %" PRIu64 " is not in use and %" PRIu64
+                    " of its clusters are allocated again: the data may belong to another file\n",
+                    recno, reused);
+        free(e);
+    }
+    rc = NT_OK;
+    while (off < si.size) {
+        size_t got = 0, want = si.size - off < chunk ? (size_t)(si.size - off) : chunk;
+        rc = ntfs_stream_read(s, off, buf, want, &got);
+        if (rc || got == 0)
+            break;
+        if (fwrite(buf, 1, got, stdout) != got) {
+            rc = NT_ERR_IO;
+            break;
+        }
+        off += got;
+    }
+    free(buf);
+    ntfs_stream_close(s);
+    ntfs_close(f);
+    if (rc)
+        return report(im, rc, ntfs_diag(im->vol), "--mft read");
+    return EXIT_NTKIT_OK;
+}
+
+/* ---- options ---- */
+
+static int parse(int argc, char **argv, fopts *o)
+{
+    int i;
+
+    memset(o, 0, sizeof *o);
+    o->sub = argv[1];
+    for (i = 2; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--json")) {
+            o->json = true;
+        } else if (!strcmp(a, "--mft") && i + 1 < argc) {
+            o->mft = argv[++i];
+        } else if (!strcmp(a, "--offset") && i + 1 < argc) {
+            char *end = NULL;
+            errno = 0;
+            o->offset = strtoull(argv[++i], &end, 0);
+            if (errno || !*argv[i] || *end)
+                return -1;
+            o->has_offset = true;
+        } else if (!strcmp(a, "--heap") && i + 1 < argc) {
+            if (cli_parse_size(argv[++i], &o->heap) || o->heap < 65536)
+                return -1;
+        } else if (a[0] == '-' && a[1]) {
+            fprintf(stderr, "ntkit ntfs %s: unknown option '%s'\n", o->sub, a);
+            return -1;
+        } else if (!o->image) {
+            o->image = a;
+        } else if (!o->path) {
+            o->path = a;
+        } else {
+            return -1;
+        }
+    }
+    if (!o->image)
+        return -1;
+    if (!strcmp(o->sub, "sddl") != !!o->path)
+        return -1;
+    if (!strcmp(o->sub, "cat") && (!o->mft || o->path))
+        return -1;
+    return 0;
+}
+
+int ntfs_forensic_main(int argc, char **argv)
+{
+    fimage im;
+    fopts o;
+    int rc;
+
+    if (parse(argc, argv, &o)) {
+        fprintf(stderr, "usage:\n%s", ntfs_forensic_usage);
+        return EXIT_NTKIT_USAGE;
+    }
+    rc = image_open(&im, &o);
+    if (rc)
+        return rc;
+    if (!strcmp(o.sub, "deleted"))
+        rc = do_deleted(&im, &o);
+    else if (!strcmp(o.sub, "timeline"))
+        rc = do_timeline(&im);
+    else if (!strcmp(o.sub, "sddl"))
+        rc = do_sddl(&im, &o);
+    else
+        rc = do_cat_mft(&im, &o);
+    fflush(stdout);
+    image_close(&im);
+    return rc;
+}

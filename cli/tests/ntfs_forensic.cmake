@@ -1,0 +1,15 @@
+# Tests of `ntkit ntfs deleted|timeline|sddl|cat --mft` (cli/ntfs_forensic.c).
+# Generated image (mkntfs + ntfs-3g; skips without root and /dev/fuse):
+# deleted vs fls -r -d -p, cat --mft vs icat, timeline vs fls -m, sddl.
+add_test(NAME ntfs_forensic_deleted
+  COMMAND ${CMAKE_CURRENT_LIST_DIR}/ntfs_forensic_deleted.sh $<TARGET_FILE:ntkit>
+          ${CMAKE_BINARY_DIR}/ntfs-forensic-work)
+set_tests_properties(ntfs_forensic_deleted PROPERTIES SKIP_RETURN_CODE 77
+  LABELS "ntfs;cli;oracle" TIMEOUT 120 RUN_SERIAL TRUE)
+# Real Windows images: timeline vs fls -r -m / (uses ntfs.cmake's
+# decompressed copies, fixture ntfs_shared).
+add_test(NAME ntfs_forensic_timeline_real
+  COMMAND ${CMAKE_CURRENT_LIST_DIR}/ntfs_forensic_real.sh $<TARGET_FILE:ntkit>
+          ${NTKIT_SHARED_TESTDATA} ${CMAKE_BINARY_DIR}/ntfs-shared-cache)
+set_tests_properties(ntfs_forensic_timeline_real PROPERTIES SKIP_RETURN_CODE 77
+  LABELS "ntfs;cli;oracle" TIMEOUT 300 FIXTURES_REQUIRED ntfs_shared)
