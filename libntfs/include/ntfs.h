@@ -274,8 +274,18 @@ int ntfs_file_next_attr(ntfs_file *f, size_t *cursor, ntfs_attr_info *info);
  * unnamed one; matched case-insensitively) as a stream, assembling its run
  * list across every extent. $DATA is NTFS_AT_DATA. The stream keeps its own
  * copy of the run list (or resident value): the file may be closed first.
- * WOF ("Compact OS") files are not decompressed: their unnamed $DATA reads
- * as stored, the compressed bytes are the WofCompressedData stream.
+ * WOF ("Compact OS") files are read decompressed: when the file has a
+ * reparse point with tag 0x80000017 whose data is a version-1 file-provider
+ * header (XPRESS4K/8K/16K or LZX) and a `WofCompressedData` stream, its
+ * unnamed $DATA stream has the unnamed $DATA's size (the uncompressed
+ * size) and reads decompress chunks of WofCompressedData (which stays
+ * readable by name, as stored). Such a stream holds one chunk buffer, the
+ * LZX workspace, a 4 KiB table window and up to 4 cached chunks (chunks
+ * are 4, 8, 16 or 32 KiB), all freed by ntfs_stream_close. WIM-backed
+ * files, unknown versions or algorithms, or files without a
+ * WofCompressedData stream read as stored. ntfs_stream_get_info/get_run
+ * describe the stored (sparse) unnamed $DATA. A WofCompressedData stream
+ * shorter than its chunk table makes this open fail with NT_ERR_CORRUPT.
  * Errors: NT_ERR_NOT_FOUND, NT_ERR_INVALID (bad UTF-8 name), NT_ERR_CORRUPT
  * (bad run list, extents that do not fit together, runs outside the
  * volume), NT_ERR_UNSUPPORTED (compression with clusters over 4 KiB),
@@ -313,8 +323,13 @@ int ntfs_stream_get_run(const ntfs_stream *s, size_t index, ntfs_run *run);
  * or past it). Sparse runs and bytes past the initialized size read as
  * zeros; LZNT1 compressed units are decompressed (through a bounded
  * cache). Uncompressed runs are read straight into `buf`. Encrypted
- * streams return their raw (encrypted) bytes.
- * Errors: NT_ERR_CORRUPT (bad compressed unit, missing run),
+ * streams return their raw (encrypted) bytes. WOF chunks (see
+ * ntfs_stream_open) a read covers whole are decompressed straight into
+ * `buf`, the partial ones at its ends through the stream's chunk cache.
+ * Errors: NT_ERR_CORRUPT (bad compressed unit, missing run; for WOF a
+ * chunk table entry out of order or past the stream, or a chunk that does
+ * not decode: the diagnostic's offset is then the offset in the
+ * WofCompressedData stream),
  * NT_ERR_UNSUPPORTED (compressed stream without a decoder), NT_ERR_IO,
  * NT_ERR_NOMEM. */
 int ntfs_stream_read(ntfs_stream *s, uint64_t offset, void *buf, size_t len, size_t *got);
