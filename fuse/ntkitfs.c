@@ -48,6 +48,7 @@
 #define STREAM_ID_SHIFT 47
 #define REC_MASK ((1ull << STREAM_ID_SHIFT) - 1)
 #define MAX_XATTR 65536
+#define NTFS_REPARSE_TAG_WOF 0x80000017u
 #define PARENT_WALK_MAX 4096
 #define NTKITFS_DEFAULT_HEAP ((size_t)64 << 20) /* caches are small; handles are few */
 
@@ -555,6 +556,11 @@ static int open_file_new(fs_ctx *fs, fuse_ino_t ino, open_file **out)
     }
     ntfs_stream_get_info(of->s, &of->info);
     of->spliceable = fs->image_fd >= 0 && !of->info.resident && !of->info.compressed && !of->info.encrypted;
+    /* WOF files read decompressed while their runs describe the stored
+     * data: never hand the kernel those clusters */
+    ntfs_stat ns;
+    if (of->spliceable && (ntfs_file_stat(of->f, &ns) != NT_OK || ns.reparse_tag == NTFS_REPARSE_TAG_WOF))
+        of->spliceable = false;
     *out = of;
     return 0;
 }
