@@ -48,7 +48,9 @@
 #define STREAM_ID_SHIFT 47
 #define REC_MASK ((1ull << STREAM_ID_SHIFT) - 1)
 #define MAX_XATTR 65536
+#ifndef NTFS_REPARSE_TAG_WOF
 #define NTFS_REPARSE_TAG_WOF 0x80000017u
+#endif
 #define PARENT_WALK_MAX 4096
 #define NTKITFS_DEFAULT_HEAP ((size_t)64 << 20) /* caches are small; handles are few */
 
