@@ -108,6 +108,40 @@ int ntfs_clusters_in_use(ntfs_volume *vol, uint64_t lcn, uint64_t count, uint64_
  * record, past the end of $MFT), NT_ERR_CORRUPT, NT_ERR_IO, NT_ERR_NOMEM. */
 int ntfs_mft_open_record(ntfs_volume *vol, uint64_t recno, ntfs_file **out);
 
+/* ---- change journal ($Extend\$UsnJrnl:$J) ------------------------------- */
+
+typedef struct ntfs_usn_record {
+    uint32_t length;           /* RecordLength: the next record is this far on */
+    uint16_t major, minor;     /* 2, 3 or 4 */
+    uint64_t file_ref, parent_ref;       /* low 64 bits of the references */
+    uint64_t file_ref_hi, parent_ref_hi; /* high 64 bits (v3/v4; 0 for v2) */
+    int64_t usn;
+    uint64_t timestamp;        /* FILETIME; 0 for v4 (it has none) */
+    uint32_t reason;           /* USN_REASON_* bits */
+    uint32_t source_info, security_id, file_attributes; /* 0 for v4 */
+    const uint8_t *name;       /* UTF-16LE view into the input; NULL for v4 */
+    size_t name_units;
+    uint32_t extents;          /* v4: NumberOfExtents; 0 otherwise */
+} ntfs_usn_record;
+
+/* Decodes the USN record at the start of `buf` (`len` bytes available):
+ * USN_RECORD_V2, V3 or V4 (MS-FSCC 2.4 / winioctl.h layouts). The name is
+ * a view into `buf`. The caller advances by r->length (a multiple of 8).
+ * Errors (`diag`, may be NULL, gets the offset inside the record and the
+ * rule): NT_ERR_CORRUPT (length not a multiple of 8, smaller than the
+ * header or larger than `len`; name or extents outside the record),
+ * NT_ERR_UNSUPPORTED (another major version), NT_ERR_INVALID (buf NULL). */
+int ntfs_usn_record_parse(const void *buf, size_t len, ntfs_usn_record *r, nt_diag *diag);
+
+/* The name of reason bit `bit` without its prefix ("DATA_OVERWRITE",
+ * "FILE_CREATE", "CLOSE", ...), or NULL when the bit has none. */
+const char *ntfs_usn_reason_name(uint32_t bit);
+
+/* Formats all reason bits as "FILE_CREATE|CLOSE" into `out` (`cap` bytes,
+ * NUL-terminated; unknown bits as 0x........). Returns NT_OK or
+ * NT_ERR_RANGE (out holds a prefix). "" for 0. */
+int ntfs_usn_reasons_string(uint32_t reason, char *out, size_t cap);
+
 #ifdef __cplusplus
 }
 #endif
