@@ -25,6 +25,7 @@
 #include "commands.h"
 #include "common_arena.h"
 #include "common_image.h"
+#include "ntcore/utf16.h"
 #include "ntfs.h"
 #include "ntfs_forensic.h" /* this directory: the CLI entry points */
 #include <ntfs_forensic.h> /* libntfs/include: the library API (same name) */
@@ -35,6 +36,7 @@
 const char ntfs_forensic_usage[] =
     "       ntkit ntfs deleted IMAGE [--json] [--offset BYTES] [--heap SIZE]\n"
     "       ntkit ntfs timeline IMAGE [--offset BYTES] [--heap SIZE]\n"
+    "       ntkit ntfs usn IMAGE [--json] [--offset BYTES] [--heap SIZE]\n"
     "       ntkit ntfs sddl IMAGE PATH [--offset BYTES] [--heap SIZE]\n"
     "       ntkit ntfs cat IMAGE --mft N[:STREAM] [--offset BYTES] [--heap SIZE]\n";
 
@@ -58,7 +60,8 @@ bool ntfs_forensic_handles(const char *sub, int argc, char **argv)
 {
     int i;
 
-    if (!strcmp(sub, "deleted") || !strcmp(sub, "timeline") || !strcmp(sub, "sddl"))
+    if (!strcmp(sub, "deleted") || !strcmp(sub, "timeline") || !strcmp(sub, "sddl") ||
+        !strcmp(sub, "usn"))
         return true;
     if (strcmp(sub, "cat"))
         return false;
@@ -188,6 +191,11 @@ static void image_close(fimage *im)
 }
 
 /* ---- formatting ---- */
+
+static uint32_t nt_le32_cli(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
 
 /* FILETIME -> Unix seconds (floor), as body files want. */
 static int64_t unix_secs(uint64_t ft)
@@ -532,6 +540,118 @@ static int do_cat_mft(fimage *im, const fopts *o)
     return EXIT_NTKIT_OK;
 }
 
+/* ---- usn ---- */
+
+/* Walks $Extend\$UsnJrnl:$J run by run: sparse runs (the head Windows
+ * frees as the journal wraps) are skipped without reading. Records never
+ * straddle a 4 KiB page; zeros pad the end of a page. */
+static int do_usn(fimage *im, const fopts *o)
+{
+    const size_t chunk = (size_t)1 << 20;
+    ntfs_file *f = NULL;
+    ntfs_stream *s = NULL;
+    ntfs_stream_info si;
+    ntfs_volume_info vi;
+    uint8_t *buf;
+    size_t i;
+    uint64_t count = 0;
+    int rc, worst = EXIT_NTKIT_OK;
+    bool first = true;
+
+    rc = ntfs_open_path(im->vol, "/$Extend/$UsnJrnl", &f);
+    if (rc == NT_OK)
+        rc = ntfs_stream_open(f, NTFS_AT_DATA, "$J", &s);
+    if (rc) {
+        ntfs_close(f);
+        return report(im, rc, ntfs_diag(im->vol), "$Extend/$UsnJrnl:$J");
+    }
+    ntfs_stream_get_info(s, &si);
+    if (ntfs_volume_get_info(im->vol, false, &vi))
+        vi.cluster_size = 4096;
+    buf = malloc(chunk);
+    if (!buf) {
+        ntfs_stream_close(s);
+        ntfs_close(f);
+        return EXIT_NTKIT_IO;
+    }
+    if (o->json)
+        printf("[");
+    for (i = 0; i < si.run_count || (si.resident && i == 0); i++) {
+        ntfs_run run = {0, 0, 0};
+        uint64_t start, end, off;
+
+        if (si.resident) {
+            start = 0;
+            end = si.size;
+        } else {
+            if (ntfs_stream_get_run(s, i, &run) != NT_OK || run.lcn < 0)
+                continue;
+            start = run.vcn * vi.cluster_size;
+            end = (run.vcn + run.length) * vi.cluster_size;
+            if (end > si.size)
+                end = si.size;
+        }
+        for (off = start; off < end;) {
+            size_t got = 0, want = end - off < chunk ? (size_t)(end - off) : chunk, pos = 0;
+            rc = ntfs_stream_read(s, off, buf, want, &got);
+            if (rc || !got) {
+                worst = report(im, rc ? rc : NT_ERR_CORRUPT, ntfs_diag(im->vol), "$J read");
+                goto done;
+            }
+            while (pos + 8 <= got) {
+                ntfs_usn_record r;
+                nt_diag d;
+                char reasons[512], when[64], name[NTFS_NAME_MAX * 3 + 1];
+
+                if (nt_le32_cli(buf + pos) == 0) {
+                    pos += 8;
+                    continue;
+                }
+                rc = ntfs_usn_record_parse(buf + pos, got - pos, &r, &d);
+                if (rc) {
+                    fprintf(stderr, "ntkit: %s: $J at 0x%" PRIx64 ": %s\n", im->name,
+                            off + pos + d.offset, d.rule ? d.rule : nt_strerror(rc));
+                    worst = EXIT_NTKIT_CORRUPT;
+                    pos = (pos + 4096) & ~(size_t)4095; /* resume at the next page */
+                    continue;
+                }
+                ntfs_usn_reasons_string(r.reason, reasons, sizeof reasons);
+                name[0] = 0;
+                if (r.name)
+                    nt_utf16le_to_utf8(r.name, r.name_units, name, sizeof name, NULL, NULL);
+                fmt_time(r.timestamp, when, sizeof when);
+                if (o->json) {
+                    printf("%s\n{\"usn\":%" PRId64 ",\"version\":%u,\"time\":\"%s\",\"file_record\":%" PRIu64
+                           ",\"file_sequence\":%u,\"parent_record\":%" PRIu64 ",\"parent_sequence\":%u,"
+                           "\"reason\":\"%s\",\"attributes\":%u,\"name\":",
+                           first ? "" : ",", r.usn, r.major, r.timestamp ? when : "",
+                           r.file_ref & (uint64_t)0xFFFFFFFFFFFF, (unsigned)(r.file_ref >> 48),
+                           r.parent_ref & (uint64_t)0xFFFFFFFFFFFF, (unsigned)(r.parent_ref >> 48), reasons,
+                           r.file_attributes);
+                    json_str(stdout, name);
+                    printf("}");
+                } else {
+                    printf("%" PRId64 "\t%s\t%" PRIu64 "-%u\t%" PRIu64 "-%u\t%s\t%s\n", r.usn,
+                           r.timestamp ? when : "-", r.file_ref & (uint64_t)0xFFFFFFFFFFFF,
+                           (unsigned)(r.file_ref >> 48), r.parent_ref & (uint64_t)0xFFFFFFFFFFFF,
+                           (unsigned)(r.parent_ref >> 48), reasons, name);
+                }
+                first = false;
+                count++;
+                pos += r.length;
+            }
+            off += got;
+        }
+    }
+done:
+    if (o->json)
+        printf("\n]\n");
+    free(buf);
+    ntfs_stream_close(s);
+    ntfs_close(f);
+    return worst;
+}
+
 /* ---- options ---- */
 
 static int parse(int argc, char **argv, fopts *o)
@@ -595,6 +715,8 @@ int ntfs_forensic_main(int argc, char **argv)
         rc = do_timeline(&im);
     else if (!strcmp(o.sub, "sddl"))
         rc = do_sddl(&im, &o);
+    else if (!strcmp(o.sub, "usn"))
+        rc = do_usn(&im, &o);
     else
         rc = do_cat_mft(&im, &o);
     fflush(stdout);

@@ -95,5 +95,9 @@ s=$("$NTKIT" ntfs sddl "$IMG" /keep.txt) || bad "sddl exit $?"
 "$NTKIT" ntfs sddl "$IMG" /nope >/dev/null 2>&1; [ $? = 1 ] || bad "sddl of a missing file: exit code"
 "$NTKIT" ntfs sddl "$IMG" >/dev/null 2>&1; [ $? = 2 ] || bad "sddl without PATH: exit code"
 
+# 5. usn: ntfs-3g keeps no change journal: "not found" (exit 1), no output.
+out=$("$NTKIT" ntfs usn "$IMG" 2>/dev/null); rc=$?
+[ $rc = 1 ] && [ -z "$out" ] || bad "usn without a journal: exit $rc"
+
 [ $fail = 0 ] && echo "ok" && rm -rf "$WORK"
 exit $fail
