@@ -345,7 +345,7 @@ static int run(replay *r)
     if (fmt_best != NTHIVE_LOG_NEW) {
         best_seq = 0;
         for (i = 0; i < r->nlogs; i++) {
-            uint32_t s = nt_le32((const uint8_t *)r->logs[i].data + BB_SEQ1);
+            uint32_t s = use[i] ? nt_le32((const uint8_t *)r->logs[i].data + BB_SEQ1) : 0;
             if (use[i] && old_log(r, i, false) == NT_OK && (best_old == r->nlogs || s > best_seq)) {
                 best_old = i;
                 best_seq = s;
