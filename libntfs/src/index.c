@@ -17,6 +17,8 @@ typedef struct index_ctx {
     uint64_t key1;             /* index cache key of this index */
     uint8_t *visited;          /* one bit per block */
     size_t visited_len;
+    uint8_t *batch;            /* read-ahead buffer of a directory walk */
+    size_t batch_len;
 } index_ctx;
 
 struct ix_level {
@@ -77,6 +79,7 @@ static void ix_free(ntfs_volume *v, index_ctx *ix)
 {
     nt_free(&v->a, ix->root, ix->root_len, 8);
     nt_free(&v->a, ix->visited, ix->visited_len, 1);
+    nt_free(&v->a, ix->batch, ix->batch_len, 8);
     if (ix->alloc.loaded)
         ntfs_data_free(v, &ix->alloc);
     nt_memset(ix, 0, sizeof *ix);
@@ -137,10 +140,85 @@ static int ix_open(ntfs_file *f, const uint8_t *iname, size_t iname_len, index_c
     return NT_OK;
 }
 
+/* Checks a raw block read at stream offset `pos`: signature, fixups, VCN. */
+static int ix_block_check(ntfs_volume *v, index_ctx *ix, uint8_t *buf, uint64_t vcn, uint64_t pos,
+                          bool report)
+{
+    const char *rule;
+    size_t where;
+    uint64_t rec = ix->f->recno;
+
+    if (nt_memcmp(buf, "INDX", 4))
+        return report ? ntfs_fail(v, NT_ERR_CORRUPT, pos, rec, "index block: signature is not INDX")
+                      : NT_ERR_CORRUPT;
+    if (ntfs_fixup_apply(buf, ix->block_size, &rule, &where))
+        return report ? ntfs_fail(v, NT_ERR_CORRUPT, pos + where, rec, rule) : NT_ERR_CORRUPT;
+    if (nt_le64(buf + 16) != vcn)
+        return report ? ntfs_fail(v, NT_ERR_CORRUPT, pos + 16, rec,
+                                  "index block: VCN field does not match its position")
+                      : NT_ERR_CORRUPT;
+    return NT_OK;
+}
+
+/* A directory walk visits the blocks of a large directory roughly in disk
+ * order, so on a miss it reads the next blocks in the same call: up to half
+ * the index cache (the other half keeps the parents of the current node).
+ * Blocks that do not check out (unused, damaged) are simply not cached; the
+ * walk reports them if it ever gets there. */
+static int ix_read_ahead(ntfs_volume *v, index_ctx *ix, uint64_t vcn, uint64_t pos)
+{
+    size_t n = v->idx_cache.count / 2, i, got;
+    uint64_t left = ix->alloc.data_size - pos;
+    int rc;
+
+    if ((uint64_t)n * ix->block_size > left)
+        n = (size_t)(left / ix->block_size);
+    if (n < 2)
+        return NT_ERR_NOT_FOUND;
+    if (!ix->batch) {
+        ix->batch_len = n * ix->block_size;
+        ix->batch = nt_alloc(&v->a, ix->batch_len, 8);
+        if (!ix->batch) {
+            ix->batch_len = 0;
+            return NT_ERR_NOT_FOUND; /* fall back to one block per read */
+        }
+    }
+    if (n * ix->block_size > ix->batch_len)
+        n = ix->batch_len / ix->block_size;
+    rc = ntfs_data_read(v, &ix->alloc, 0, pos, ix->batch, n * ix->block_size, &got);
+    if (rc)
+        return NT_ERR_NOT_FOUND; /* the one-block read reports what is wrong */
+    n = got / ix->block_size;
+    if (!n)
+        return NT_ERR_NOT_FOUND;
+    /* Cache the later blocks first, so the wanted one ends most recent. */
+    for (i = n; i-- > 0;) {
+        uint64_t bv = vcn + (((uint64_t)i * ix->block_size) >> ix->vcn_shift);
+        uint8_t *b = ix->batch + i * ix->block_size;
+        ntfs_cache_slot *s;
+
+        if (ntfs_cache_get(&v->idx_cache, ix->key1, bv))
+            continue;
+        rc = ix_block_check(v, ix, b, bv, pos + (uint64_t)i * ix->block_size, i == 0);
+        if (rc) {
+            if (i == 0)
+                return rc;
+            continue;
+        }
+        s = ntfs_cache_victim(&v->idx_cache);
+        nt_memcpy(s->buf, b, ix->block_size);
+        s->key1 = ix->key1;
+        s->key2 = bv;
+        s->valid = true;
+    }
+    return NT_OK;
+}
+
 /* Entry area of a node: base + [off, end). For blocks, the buffer comes from
- * the index cache and stays valid until the next cache operation. */
-static int ix_node(ntfs_volume *v, index_ctx *ix, uint64_t vcn, const uint8_t **base, size_t *off,
-                   size_t *end)
+ * the index cache and stays valid until the next cache operation. `ahead`:
+ * read the following blocks too on a miss (directory walks). */
+static int ix_node(ntfs_volume *v, index_ctx *ix, uint64_t vcn, bool ahead, const uint8_t **base,
+                   size_t *off, size_t *end)
 {
     const uint8_t *hdr;
     size_t avail;
@@ -153,8 +231,7 @@ static int ix_node(ntfs_volume *v, index_ctx *ix, uint64_t vcn, const uint8_t **
     } else {
         ntfs_cache_slot *s;
         uint64_t pos;
-        size_t got, where;
-        const char *rule;
+        size_t got;
         int rc;
 
         if (!ix->alloc.loaded)
@@ -166,18 +243,21 @@ static int ix_node(ntfs_volume *v, index_ctx *ix, uint64_t vcn, const uint8_t **
                              "index: child VCN outside $INDEX_ALLOCATION");
         pos = vcn << ix->vcn_shift;
         s = ntfs_cache_get(&v->idx_cache, ix->key1, vcn);
+        if (!s && ahead) {
+            rc = ix_read_ahead(v, ix, vcn, pos);
+            if (rc && rc != NT_ERR_NOT_FOUND)
+                return rc;
+            if (!rc)
+                s = ntfs_cache_get(&v->idx_cache, ix->key1, vcn);
+        }
         if (!s) {
             s = ntfs_cache_victim(&v->idx_cache);
             rc = ntfs_data_read(v, &ix->alloc, 0, pos, s->buf, ix->block_size, &got);
             if (rc)
                 return rc;
-            if (nt_memcmp(s->buf, "INDX", 4))
-                return ntfs_fail(v, NT_ERR_CORRUPT, pos, rec, "index block: signature is not INDX");
-            if (ntfs_fixup_apply(s->buf, ix->block_size, &rule, &where))
-                return ntfs_fail(v, NT_ERR_CORRUPT, pos + where, rec, rule);
-            if (nt_le64(s->buf + 16) != vcn)
-                return ntfs_fail(v, NT_ERR_CORRUPT, pos + 16, rec,
-                                 "index block: VCN field does not match its position");
+            rc = ix_block_check(v, ix, s->buf, vcn, pos, true);
+            if (rc)
+                return rc;
             s->key1 = ix->key1;
             s->key2 = vcn;
             s->valid = true;
@@ -241,7 +321,7 @@ int ntfs_index_find(ntfs_file *f, const uint8_t *iname, size_t iname_len, ntfs_i
         const char *rule;
         bool descend = false;
 
-        rc = ix_node(v, &ix, vcn, &base, &off, &end);
+        rc = ix_node(v, &ix, vcn, false, &base, &off, &end);
         if (rc)
             break;
         for (;;) {
@@ -367,7 +447,7 @@ int ntfs_dir_next(ntfs_dir *d, ntfs_dirent *ent)
         ntfs_index_entry e;
         const char *rule;
 
-        rc = ix_node(v, &d->ix, top->vcn, &base, &off, &end);
+        rc = ix_node(v, &d->ix, top->vcn, true, &base, &off, &end);
         if (rc)
             break;
         if (top->off == SIZE_MAX)
