@@ -520,15 +520,23 @@ static int name_cmp(void *ctx, const ntfs_index_entry *e)
     c = ntfs_name_cmp(k->v, k->name, k->units, e->key + 0x42, units);
     if (c)
         return c;
-    if (units == k->units && !nt_memcmp(k->name, e->key + 0x42, 2 * units))
-        return 0;
-    /* Same name in another case (POSIX names may differ only in case):
-     * remember it and keep looking for the exact one. */
+    /* Same name up to case (POSIX names may differ only in case): remember
+     * the first such entry for a case-insensitive match, and keep looking
+     * for the exact one. $I30 collation orders such twins by their UTF-16
+     * units, so the exact name lies left of a larger twin (possibly in its
+     * child node) and right of a smaller one. */
     if (!k->have_candidate) {
         k->candidate = e->ref;
         k->have_candidate = true;
     }
-    return 1;
+    if (units != k->units) /* equal upcased names of different lengths: not ordered */
+        return 1;
+    for (size_t i = 0; i < units; i++) {
+        uint16_t a = nt_le16(k->name + 2 * i), b = nt_le16(e->key + 0x42 + 2 * i);
+        if (a != b)
+            return a < b ? -1 : 1;
+    }
+    return 0;
 }
 
 int ntfs_dir_lookup_nolock(ntfs_file *dir, const uint8_t *name16, size_t units, uint64_t *ref)
