@@ -64,25 +64,24 @@ extern "C" {
 #define NTFS_REF_RECORD(ref) ((uint64_t)((ref) & 0xFFFFFFFFFFFFull))
 #define NTFS_REF_SEQ(ref) ((uint16_t)((ref) >> 48))
 
-/* Attribute type codes. */
-enum ntfs_attr_type {
-    NTFS_AT_STANDARD_INFORMATION = 0x10,
-    NTFS_AT_ATTRIBUTE_LIST = 0x20,
-    NTFS_AT_FILE_NAME = 0x30,
-    NTFS_AT_OBJECT_ID = 0x40,
-    NTFS_AT_SECURITY_DESCRIPTOR = 0x50,
-    NTFS_AT_VOLUME_NAME = 0x60,
-    NTFS_AT_VOLUME_INFORMATION = 0x70,
-    NTFS_AT_DATA = 0x80,
-    NTFS_AT_INDEX_ROOT = 0x90,
-    NTFS_AT_INDEX_ALLOCATION = 0xA0,
-    NTFS_AT_BITMAP = 0xB0,
-    NTFS_AT_REPARSE_POINT = 0xC0,
-    NTFS_AT_EA_INFORMATION = 0xD0,
-    NTFS_AT_EA = 0xE0,
-    NTFS_AT_LOGGED_UTILITY_STREAM = 0x100,
-    NTFS_AT_END = 0xFFFFFFFFu
-};
+/* Attribute type codes (uint32_t on disk). Macros, not an enum: 0xFFFFFFFF
+ * does not fit in the int an enumeration constant must be (C11 6.7.2.2p2). */
+#define NTFS_AT_STANDARD_INFORMATION 0x10u
+#define NTFS_AT_ATTRIBUTE_LIST 0x20u
+#define NTFS_AT_FILE_NAME 0x30u
+#define NTFS_AT_OBJECT_ID 0x40u
+#define NTFS_AT_SECURITY_DESCRIPTOR 0x50u
+#define NTFS_AT_VOLUME_NAME 0x60u
+#define NTFS_AT_VOLUME_INFORMATION 0x70u
+#define NTFS_AT_DATA 0x80u
+#define NTFS_AT_INDEX_ROOT 0x90u
+#define NTFS_AT_INDEX_ALLOCATION 0xA0u
+#define NTFS_AT_BITMAP 0xB0u
+#define NTFS_AT_REPARSE_POINT 0xC0u
+#define NTFS_AT_EA_INFORMATION 0xD0u
+#define NTFS_AT_EA 0xE0u
+#define NTFS_AT_LOGGED_UTILITY_STREAM 0x100u
+#define NTFS_AT_END 0xFFFFFFFFu /* end marker of a record's attributes */
 
 /* File attribute flags ($STANDARD_INFORMATION / $FILE_NAME). */
 enum ntfs_file_attr {
