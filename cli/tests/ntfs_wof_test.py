@@ -14,6 +14,8 @@ script, never output of ntkit. Damaged chunk tables and chunks must give
 exit 3 with an error line.
 
 usage: ntfs_wof_test.py NTKIT WORKDIR     (exit 77 = skipped)
+WORKDIR keeps wof.img and plain/<name> (the plaintexts) for
+libntfs/tests/test_wof_read.c.
 """
 import ctypes
 import ctypes.util
@@ -160,6 +162,9 @@ def main():
     subprocess.run(["mkntfs", "-F", "-q", "-Q", "-L", "wof", img], check=True,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
+    # The plaintexts stay next to the image for libntfs's test_wof_read.
+    plain = os.path.join(work, "plain")
+    os.makedirs(plain, exist_ok=True)
     expect = {}  # path -> sha256 of the plaintext
     bad = {}     # path -> why it must fail
     mnt = tempfile.mkdtemp(prefix="ntkit-wof-")
@@ -173,6 +178,8 @@ def main():
                     raise RuntimeError("wimlib compressed no chunk of " + aname)
                 name = "%s_%d" % (aname, size)
                 put_wof(mnt, name, size, stream, reparse(algo))
+                with open(os.path.join(plain, name), "wb") as f:
+                    f.write(data)
                 expect["/" + name] = hashlib.sha256(data).hexdigest()
         # Damage (XPRESS4K and LZX, 5 chunks and more).
         for algo in (0, 1):
@@ -233,7 +240,6 @@ def main():
             print("FAIL %s (%s): exit %d (want 3), stderr %r" % (path, why, r.returncode, err))
         else:
             print("ok   %s -> exit 3: %s" % (path, err.splitlines()[-1]))
-    os.remove(img)
     print("%d failure(s)" % failures)
     return 1 if failures else 0
 

@@ -1,0 +1,199 @@
+/* Reads of WOF (Compact OS) files through ntfs_stream_read at odd offsets
+ * and lengths (the partial-chunk cache path the CLI's aligned reads do not
+ * take), and allocation failures at every point of open and read.
+ *
+ * Oracle: the image and plaintexts cli/tests/ntfs_wof_test.py writes
+ * (files made with ntfs-3g, chunks compressed by wimlib). The directory
+ * comes from $NTKIT_WOF_DIR; the test skips without it. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "ntfs.h"
+#include "test_support.h"
+
+static const char *const files[] = {"xpress4k_1048699", "xpress8k_1048699", "xpress16k_1048699",
+                                    "lzx_1048699",      "lzx_4097",         "xpress4k_4095"};
+
+typedef struct image {
+    uint8_t *data;
+    size_t size;
+} image;
+
+static int img_read(void *ctx, uint64_t off, void *buf, size_t len)
+{
+    image *im = ctx;
+    if (off > im->size || len > im->size - off)
+        return -1;
+    memcpy(buf, im->data + off, len);
+    return 0;
+}
+
+static char *path_in(const char *dir, const char *name)
+{
+    size_t n = strlen(dir) + strlen(name) + 2;
+    char *p = malloc(n);
+    assert_non_null(p);
+    snprintf(p, n, "%s/%s", dir, name);
+    return p;
+}
+
+static const char *wof_dir(void)
+{
+    const char *d = getenv("NTKIT_WOF_DIR");
+    return d && *d ? d : NULL;
+}
+
+static int load_image(image *im)
+{
+    char *p;
+    if (!wof_dir())
+        return -1;
+    p = path_in(wof_dir(), "wof.img");
+    im->data = test_read_file(p, &im->size);
+    free(p);
+    return im->data ? 0 : -1;
+}
+
+static int mount_with(image *im, test_allocator *ta, ntfs_volume **v)
+{
+    ntfs_config cfg;
+    memset(&cfg, 0, sizeof cfg);
+    cfg.ctx = im;
+    cfg.read = img_read;
+    cfg.allocator = ta->iface;
+    cfg.volume_size = im->size;
+    return ntfs_mount(&cfg, v, NULL);
+}
+
+/* Unaligned reads of every test file compared with its plaintext. */
+static void test_unaligned_reads(void **state)
+{
+    image im;
+    test_allocator ta;
+    ntfs_volume *v;
+    (void)state;
+
+    if (load_image(&im))
+        skip();
+    test_allocator_init(&ta);
+    assert_int_equal(mount_with(&im, &ta, &v), NT_OK);
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        char *pp = path_in(wof_dir(), "plain"), *plainp = path_in(pp, files[i]);
+        char vpath[64];
+        size_t psize, got;
+        uint8_t *plain = test_read_file(plainp, &psize), *buf;
+        ntfs_file *f;
+        ntfs_stream *s;
+        uint64_t off;
+        unsigned step = 0;
+
+        assert_non_null(plain);
+        snprintf(vpath, sizeof vpath, "/%s", files[i]);
+        assert_int_equal(ntfs_open_path(v, vpath, &f), NT_OK);
+        assert_int_equal(ntfs_stream_open(f, NTFS_AT_DATA, NULL, &s), NT_OK);
+        ntfs_close(f);
+        assert_int_equal(ntfs_stream_size(s), psize);
+        buf = malloc(psize + 1);
+        assert_non_null(buf);
+        /* Odd lengths walk the file: reads start and end inside chunks,
+         * span several, and repeat (cache hits) or jump back. */
+        static const size_t lens[] = {1, 7, 4095, 4097, 8191, 16385, 32767, 32769, 100000};
+        for (off = 0; off < psize; step++) {
+            size_t len = lens[step % (sizeof lens / sizeof lens[0])];
+            assert_int_equal(ntfs_stream_read(s, off, buf, len, &got), NT_OK);
+            assert_int_equal(got, len < psize - off ? len : psize - off);
+            assert_memory_equal(buf, plain + off, got);
+            if (step % 5 == 4 && off > 3000)
+                off -= 3000; /* back into a chunk read before */
+            else
+                off += got;
+        }
+        assert_int_equal(ntfs_stream_read(s, psize, buf, 10, &got), NT_OK);
+        assert_int_equal(got, 0);
+        ntfs_stream_close(s);
+        free(buf);
+        free(plain);
+        free(plainp);
+        free(pp);
+    }
+    ntfs_unmount(v);
+    assert_int_equal(ta.live_blocks, 0);
+    assert_int_equal(ta.bad_frees, 0);
+    test_allocator_destroy(&ta);
+    free(im.data);
+}
+
+/* Open + one unaligned read of an LZX file with allocation n failed, for
+ * every n: NT_ERR_NOMEM (or success), never a leak or a wrong byte. */
+static void test_nomem(void **state)
+{
+    image im;
+    char *pp, *plainp;
+    size_t psize;
+    uint8_t *plain, buf[70000];
+    (void)state;
+
+    if (load_image(&im))
+        skip();
+    pp = path_in(wof_dir(), "plain");
+    plainp = path_in(pp, "lzx_1048699");
+    plain = test_read_file(plainp, &psize);
+    assert_non_null(plain);
+    for (long n = 0;; n++) {
+        test_allocator ta;
+        ntfs_volume *v = NULL;
+        ntfs_file *f;
+        ntfs_stream *s;
+        size_t got = 0;
+        int rc;
+
+        test_allocator_init(&ta);
+        ta.fail_at = n;
+        rc = mount_with(&im, &ta, &v);
+        if (rc == NT_OK) {
+            rc = ntfs_open_path(v, "/lzx_1048699", &f);
+            if (rc == NT_OK) {
+                rc = ntfs_stream_open(f, NTFS_AT_DATA, NULL, &s);
+                ntfs_close(f);
+                if (rc == NT_OK) {
+                    rc = ntfs_stream_read(s, 12345, buf, sizeof buf, &got);
+                    if (rc == NT_OK) {
+                        assert_int_equal(got, sizeof buf);
+                        assert_memory_equal(buf, plain + 12345, sizeof buf);
+                    }
+                    ntfs_stream_close(s);
+                }
+            }
+            ntfs_unmount(v);
+        }
+        assert_true(rc == NT_OK || rc == NT_ERR_NOMEM);
+        assert_int_equal(ta.live_blocks, 0);
+        assert_int_equal(ta.bad_frees, 0);
+        test_allocator_destroy(&ta);
+        if (ta.failures == 0) {
+            assert_int_equal(rc, NT_OK);
+            break;
+        }
+        assert_true(n < 10000);
+    }
+    free(plain);
+    free(plainp);
+    free(pp);
+    free(im.data);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_unaligned_reads),
+        cmocka_unit_test(test_nomem),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
