@@ -18,15 +18,15 @@ typedef struct wof_slot {
 } wof_slot;
 
 struct ntfs_wof_reader {
-    ntfs_data wcd;        /* the WofCompressedData stream */
-    ntfs_wof_stream geo;  /* chunk geometry */
-    uint64_t record;      /* base record, for diagnostics */
-    uint8_t *in;          /* one chunk's stored bytes */
-    void *workspace;      /* LZX scratch, NULL for XPRESS */
+    ntfs_data wcd;       /* the WofCompressedData stream */
+    ntfs_wof_stream geo; /* chunk geometry */
+    uint64_t record;     /* base record, for diagnostics */
+    uint8_t *in;         /* one chunk's stored bytes */
+    void *workspace;     /* LZX scratch, NULL for XPRESS */
     size_t workspace_size;
-    uint8_t *table;       /* TABLE_WINDOW bytes of chunk table */
-    uint64_t table_off;   /* stream offset of table[0] */
-    size_t table_len;     /* valid bytes in table (0 = empty) */
+    uint8_t *table;     /* TABLE_WINDOW bytes of chunk table */
+    uint64_t table_off; /* stream offset of table[0] */
+    size_t table_len;   /* valid bytes in table (0 = empty) */
     uint64_t tick;
     wof_slot slots[NTFS_WOF_CACHE_CHUNKS];
 };
@@ -134,8 +134,7 @@ int ntfs_wof_reader_open(ntfs_file *f, const ntfs_data *unnamed, ntfs_wof_reader
 }
 
 /* Reads stream bytes [off, off + len) of WofCompressedData. */
-static int wcd_read(ntfs_volume *v, ntfs_wof_reader *r, uint64_t sid, uint64_t off, uint8_t *buf,
-                    size_t len)
+static int wcd_read(ntfs_volume *v, ntfs_wof_reader *r, uint64_t sid, uint64_t off, uint8_t *buf, size_t len)
 {
     size_t got = 0;
     int rc = ntfs_data_read(v, &r->wcd, sid, off, buf, len, &got);
@@ -169,8 +168,7 @@ static int locate(ntfs_volume *v, ntfs_wof_reader *r, uint64_t sid, uint64_t ind
         r->table_len = n;
     }
     nt_diag_clear(&diag);
-    rc = ntfs_wof_locate_chunk(&r->geo, index, need ? r->table + (toff - r->table_off) : 0, need, c,
-                               &diag);
+    rc = ntfs_wof_locate_chunk(&r->geo, index, need ? r->table + (toff - r->table_off) : 0, need, c, &diag);
     return wof_fail(v, r, rc, &diag);
 }
 
