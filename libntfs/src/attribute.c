@@ -14,6 +14,7 @@ int ntfs_attr_parse(const uint8_t *rec, size_t used, size_t off, ntfs_attr *at, 
     }
     h = rec + off;
     at->hdr = h;
+    at->off = off;
     at->type = nt_le32(h);
     if (at->type == NTFS_AT_END)
         return NT_END;

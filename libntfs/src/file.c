@@ -29,7 +29,7 @@ static int find_in_record(ntfs_volume *v, const uint8_t *rec, size_t used, uint6
     if (rc == NT_END)
         return ntfs_fail(v, NT_ERR_CORRUPT, NT_DIAG_NO_OFFSET, recno,
                          "attribute list: entry names an attribute its record lacks");
-    return ntfs_fail(v, rc, NT_DIAG_NO_OFFSET, recno, rule);
+    return ntfs_fail(v, rc, ntfs_record_pos(v, recno, off), recno, rule);
 }
 
 int ntfs_attr_iter_next(ntfs_attr_iter *it, ntfs_attr *at)
@@ -53,7 +53,7 @@ int ntfs_attr_iter_next(ntfs_attr_iter *it, ntfs_attr *at)
             return NT_END;
         }
         if (rc)
-            return ntfs_fail(v, rc, NT_DIAG_NO_OFFSET, f->recno, rule);
+            return ntfs_fail(v, rc, ntfs_record_pos(v, f->recno, it->pos), f->recno, rule);
         it->pos += at->length;
         return NT_OK;
     }
@@ -111,14 +111,14 @@ static int load_attribute_list(ntfs_file *f)
     if (rc == NT_END)
         return NT_OK;
     if (rc)
-        return ntfs_fail(v, rc, NT_DIAG_NO_OFFSET, f->recno, rule);
+        return ntfs_fail(v, rc, ntfs_record_pos(v, f->recno, off), f->recno, rule);
     nt_memset(&d, 0, sizeof d);
     rc = ntfs_data_add_extent(v, &d, &at, f->recno);
     if (rc)
         return rc;
     if (d.data_size > NTFS_MAX_ATTR_LIST || d.cu_size) {
         ntfs_data_free(v, &d);
-        return ntfs_fail(v, NT_ERR_CORRUPT, NT_DIAG_NO_OFFSET, f->recno,
+        return ntfs_fail(v, NT_ERR_CORRUPT, ntfs_record_pos(v, f->recno, at.off), f->recno,
                          "attribute list: absurd size or compressed");
     }
     if (d.data_size) {

@@ -63,6 +63,7 @@ size_t ntfs_runs_find(const ntfs_runlist *rl, uint64_t vcn);
 /* ---- attribute.c ---- */
 typedef struct ntfs_attr {
     const uint8_t *hdr;        /* the attribute record inside its MFT record */
+    size_t off;                /* its byte offset in that record */
     uint32_t type;
     uint32_t length;
     bool resident;
@@ -148,6 +149,11 @@ struct ntfs_stream {
     ntfs_data d;
     uint64_t id;               /* cache key */
 };
+
+/* Volume byte offset of byte `off` of MFT record `recno` (through $MFT's
+ * run list), or NT_DIAG_NO_OFFSET when it cannot be mapped. Diagnostics of
+ * a broken attribute point at the attribute with it. */
+uint64_t ntfs_record_pos(const ntfs_volume *v, uint64_t recno, size_t off);
 
 /* Records a corruption (or other failure) with its record number. */
 int ntfs_fail(ntfs_volume *v, int status, uint64_t offset, uint64_t record, const char *rule);

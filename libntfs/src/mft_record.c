@@ -3,21 +3,27 @@
  * units). */
 #include "internal.h"
 
-/* Where record `recno` starts on the volume, or NT_DIAG_NO_OFFSET. */
-static uint64_t record_offset(const ntfs_volume *v, uint64_t recno)
+uint64_t ntfs_record_pos(const ntfs_volume *v, uint64_t recno, size_t at)
 {
     uint64_t off, vcn;
     size_t idx;
 
-    if (recno >= v->mft.data_size / v->g.mft_record_size)
+    if (!v->g.mft_record_size || recno >= v->mft.data_size / v->g.mft_record_size ||
+        at >= v->g.mft_record_size)
         return NT_DIAG_NO_OFFSET;
-    off = recno * v->g.mft_record_size;
+    off = recno * v->g.mft_record_size + at; /* a record may straddle runs */
     vcn = off >> v->g.cluster_shift;
     idx = ntfs_runs_find(&v->mft.rl, vcn);
     if (idx >= v->mft.rl.count || v->mft.rl.runs[idx].lcn < 0)
         return NT_DIAG_NO_OFFSET;
     return ((uint64_t)v->mft.rl.runs[idx].lcn << v->g.cluster_shift) +
            (off - (v->mft.rl.runs[idx].vcn << v->g.cluster_shift));
+}
+
+/* Where record `recno` starts on the volume, or NT_DIAG_NO_OFFSET. */
+static uint64_t record_offset(const ntfs_volume *v, uint64_t recno)
+{
+    return ntfs_record_pos(v, recno, 0);
 }
 
 int ntfs_fail(ntfs_volume *v, int status, uint64_t offset, uint64_t record, const char *rule)

@@ -22,7 +22,7 @@ void ntfs_data_free(ntfs_volume *v, ntfs_data *d)
 
 int ntfs_data_add_extent(ntfs_volume *v, ntfs_data *d, const ntfs_attr *at, uint64_t recno)
 {
-    uint64_t dev = NT_DIAG_NO_OFFSET;
+    uint64_t dev = ntfs_record_pos(v, recno, at->off); /* the attribute on the volume */
     const char *rule;
     size_t where;
     int rc;

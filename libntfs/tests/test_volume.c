@@ -547,6 +547,44 @@ static void mft_mirror_fallback(void **state)
     free(img);
 }
 
+/* A broken attribute is reported at its own byte on the volume (record
+ * start + attribute offset), not at the start of its record. */
+static void attribute_diag_offset(void **state)
+{
+    uint8_t *img;
+    test_allocator ta;
+    mem_image m;
+    ntfs_volume *v;
+    ntfs_file *f;
+    uint64_t mft, rec;
+    size_t a1, a2;
+    (void)state;
+    need_image();
+    img = malloc(g_size);
+    assert_non_null(img);
+    memcpy(img, g_image, g_size);
+    mft = nt_le64(img + 0x30) * 512; /* 512-byte clusters, $MFT contiguous here */
+    rec = mft + 5 * 1024;            /* the root directory */
+    a1 = nt_le16(img + rec + 0x14);
+    a2 = a1 + nt_le32(img + rec + a1 + 4);
+    assert_true(a2 + 8 < 510);       /* stays clear of the fixup tail */
+    img[rec + a2 + 4] = 3;           /* second attribute: unaligned length */
+    m.data = img;
+    m.claimed = 0;
+    m.patches = NULL;
+    m.npatches = 0;
+    m.size = g_size;
+    test_allocator_init(&ta);
+    assert_int_equal(mount(&m, &ta, &v), NT_OK);
+    assert_int_equal(ntfs_open_path(v, "/empty-file", &f), NT_ERR_CORRUPT);
+    assert_int_equal(ntfs_diag(v)->record, 5);
+    assert_true(ntfs_diag(v)->offset == rec + a2);
+    ntfs_unmount(v);
+    assert_int_equal(ta.live_blocks, 0);
+    test_allocator_destroy(&ta);
+    free(img);
+}
+
 static int locks;
 static void count_lock(void *ctx)
 {
@@ -693,6 +731,7 @@ int main(void)
         cmocka_unit_test(index_loop),
         cmocka_unit_test(backup_boot_sector),
         cmocka_unit_test(mft_mirror_fallback),
+        cmocka_unit_test(attribute_diag_offset),
         cmocka_unit_test(lock_callbacks_balanced),
         cmocka_unit_test(generated_fragmented),
         cmocka_unit_test(generated_features),
