@@ -7,6 +7,8 @@
  *    data included) and folded into a checksum so nothing is skipped.
  *    Throughput = file size / best time of RUNS walks (default 5), in MB/s
  *    (10^6 bytes).
+ * The hive gets the optional bin index (nthive_set_bin_index), as ntkit's
+ * hive commands give it.
  * 2. Path lookups: the paths of (up to 4096) keys four levels below the
  *    root, collected during the walk, opened again and again from the root
  *    with nthive_key_open for about a second; rate in lookups per second.
@@ -51,6 +53,15 @@ static double now(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* CPU time of this process: what a busy shared machine disturbs least
+ * (time spent waiting for a CPU is not counted). */
+static double cpu_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
@@ -197,9 +208,10 @@ int main(int argc, char **argv)
     nthive h;
     walk_stats st, first;
     static paths pc;
-    double best = 1e30, mbs, rate = 0;
+    double best = 1e30, best_cpu = 1e30, mbs, mbs_cpu, rate = 0, rate_cpu = 0;
     int runs = argc > 2 ? atoi(argv[2]) : 5;
     uint64_t lookups = 0, found = 0;
+    void *bin_index;
 
     if (argc < 2 || argc > 3 || runs < 1) {
         fprintf(stderr, "usage: hive_walk HIVE [RUNS]\n");
@@ -215,35 +227,48 @@ int main(int argc, char **argv)
                 nthive_diag(&h)->rule ? nthive_diag(&h)->rule : "?");
         return 1;
     }
+    /* The optional bin index (public API): O(1) bin checks per cell. */
+    bin_index = malloc(nthive_bin_index_size(&h) + 8);
+    if (!bin_index || nthive_set_bin_index(&h, bin_index, nthive_bin_index_size(&h)) != NT_OK) {
+        fprintf(stderr, "hive_walk: %s: cannot index the bins\n", argv[1]);
+        return 1;
+    }
     if (walk_once(&h, &first, &pc) != 0) {
         fprintf(stderr, "hive_walk: %s: cannot walk\n", argv[1]);
         return 1;
     }
     for (int r = 0; r < runs; r++) {
-        double t0 = now(), t;
+        double t0 = now(), c0 = cpu_now(), t, c;
         walk_once(&h, &st, NULL);
         t = now() - t0;
+        c = cpu_now() - c0;
         if (t < best)
             best = t;
+        if (c < best_cpu)
+            best_cpu = c;
         if (st.fold != first.fold || st.keys != first.keys) {
             fprintf(stderr, "hive_walk: walks disagree\n");
             return 1;
         }
     }
     mbs = (double)size / best / 1e6;
-    printf("hive_walk: %s: %zu bytes, %llu keys, %llu values, %llu data bytes, %llu damaged items\n",
-           argv[1], size, (unsigned long long)first.keys, (unsigned long long)first.values,
+    mbs_cpu = (double)size / best_cpu / 1e6;
+    printf("hive_walk: %s: %zu bytes, %llu keys, %llu values, %llu data bytes, %llu damaged items\n", argv[1],
+           size, (unsigned long long)first.keys, (unsigned long long)first.values,
            (unsigned long long)first.data_bytes, (unsigned long long)first.errors);
-    printf("walk:   best %.2f ms of %d runs = %.0f MB/s (target >= %.0f MB/s): %s\n",
-           best * 1e3, runs, mbs, WALK_TARGET_MBS, mbs >= WALK_TARGET_MBS ? "PASS" : "FAIL");
+    printf("walk:   best %.2f ms of %d runs = %.0f MB/s wall, %.0f MB/s by CPU time (target >= %.0f MB/s): "
+           "%s wall, %s cpu\n",
+           best * 1e3, runs, mbs, mbs_cpu, WALK_TARGET_MBS, mbs >= WALK_TARGET_MBS ? "PASS" : "FAIL",
+           mbs_cpu >= WALK_TARGET_MBS ? "PASS" : "FAIL");
 
     if (pc.count == 0) {
         printf("lookup: no keys %d levels deep: not measured\n", LOOKUP_DEPTH);
     } else {
         nthive_key root, out;
-        double t0, t;
+        double t0, c0, t;
         nthive_root(&h, &root);
         t0 = now();
+        c0 = cpu_now();
         do {
             for (i = 0; i < pc.count; i++) {
                 if (nthive_key_open(&root, pc.list[i], pc.len[i], &out) == NT_OK)
@@ -253,16 +278,19 @@ int main(int argc, char **argv)
             t = now() - t0;
         } while (t < 1.0);
         rate = (double)lookups / t;
-        printf("lookup: %zu distinct 4-level paths, %llu lookups (%llu found) in %.2f s = %.0f/s "
-               "(target >= %.0f/s): %s\n",
-               pc.count, (unsigned long long)lookups, (unsigned long long)found, t, rate,
-               LOOKUP_TARGET, rate >= LOOKUP_TARGET ? "PASS" : "FAIL");
+        rate_cpu = (double)lookups / (cpu_now() - c0);
+        printf("lookup: %zu distinct 4-level paths, %llu lookups (%llu found) in %.2f s = %.0f/s wall, "
+               "%.0f/s by CPU time (target >= %.0f/s): %s wall, %s cpu\n",
+               pc.count, (unsigned long long)lookups, (unsigned long long)found, t, rate, rate_cpu,
+               LOOKUP_TARGET, rate >= LOOKUP_TARGET ? "PASS" : "FAIL",
+               rate_cpu >= LOOKUP_TARGET ? "PASS" : "FAIL");
         if (found != lookups)
             printf("lookup: WARNING: %llu lookups of paths found by the walk failed\n",
                    (unsigned long long)(lookups - found));
     }
     for (i = 0; i < pc.count; i++)
         free(pc.list[i]);
+    free(bin_index);
     free(data);
     return 0;
 }

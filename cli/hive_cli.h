@@ -19,6 +19,8 @@ typedef struct hive_file {
     nthive hive;
     cli_arena arena; /* the parser's heap (chunk allocator) */
     bool have_arena;
+    void *bin_index; /* nthive_set_bin_index buffer, from the arena */
+    size_t bin_index_bytes;
 } hive_file;
 
 /* Options every subcommand shares. */
@@ -52,6 +54,43 @@ void hive_print_text(FILE *out, const char *s, size_t len);
 void hive_json_string(FILE *out, const char *s, size_t len);
 
 const char *hive_type_name(uint32_t type);
+
+/* A large output buffer in front of a FILE (hive_out.c): the export writes
+ * tens of MB and formats every byte itself instead of one stdio call per
+ * field. Allocation failure aborts, as elsewhere in the CLI. */
+typedef struct hive_out {
+    FILE *f;
+    char *buf;
+    size_t len, cap;
+    bool error; /* a write failed */
+} hive_out;
+
+/* f NULL: a growable memory buffer that is never written anywhere. */
+void hive_out_init(hive_out *o, FILE *f);
+/* Writes what is buffered to o->f (a memory buffer grows instead). */
+void hive_out_flush(hive_out *o);
+/* Flushes, releases the buffer; returns 0, or -1 when any write failed. */
+int hive_out_fini(hive_out *o);
+void hive_out_write(hive_out *o, const void *p, size_t n);
+static inline void hive_out_str(hive_out *o, const char *s, size_t n)
+{
+    if (o->cap - o->len >= n) {
+        for (size_t i = 0; i < n; i++)
+            o->buf[o->len + i] = s[i];
+        o->len += n;
+    } else {
+        hive_out_write(o, s, n);
+    }
+}
+#define HIVE_OUT_LIT(o, lit) hive_out_str((o), (lit), sizeof(lit) - 1)
+/* The inside of a JSON string (no quotes), escaped as hive_json_string. */
+void hive_out_json_body(hive_out *o, const char *s, size_t len);
+/* Lowercase hex of n bytes. */
+void hive_out_hex(hive_out *o, const uint8_t *p, size_t n);
+void hive_out_uint(hive_out *o, uint64_t v);
+/* FILETIME as YYYY-MM-DDTHH:MM:SS.fffffffZ into buf (>= 32 bytes),
+ * NUL-terminated; returns the length. */
+size_t hive_time_text(uint64_t ft, char *buf);
 
 /* Reads a value's whole data into malloc'd memory (limited to 256 MiB). */
 int hive_value_bytes(const nthive_value *v, uint8_t **data, size_t *len);

@@ -9,6 +9,10 @@
 typedef struct export_ctx {
     bool reg;
     const char *prefix;
+    hive_out out;       /* jsonl output */
+    hive_out key_field; /* `{"key": "PATH"` of the current key */
+    char *name;         /* value-name scratch (UTF-8) */
+    size_t name_cap;
 } export_ctx;
 
 /* Checks that every piece of the data is readable before printing any. */
@@ -121,33 +125,107 @@ static void reg_value(const nthive_value *v, const char *name, size_t nlen, size
     putchar('\n');
 }
 
+/* One value as a JSON line; `key_field` is `{"key": "PATH"` already
+ * escaped. The data is checked in full before anything is written. */
+static int jsonl_value(hive_file *f, export_ctx *c, const nthive_value *v, const char *key_field,
+                       size_t key_field_len)
+{
+    hive_out *o = &c->out;
+    nthive_data_iter it, check;
+    nthive_name n;
+    const uint8_t *p;
+    size_t len, nlen = 0;
+    int r = nthive_value_segments(v, &it);
+
+    if (!r && !it.single) {
+        /* Big data: every segment must be readable before the line starts
+         * (the iterator is plain data, so a copy walks them first). */
+        check = it;
+        while ((r = nthive_data_next(&check, &p, &len)) == NT_OK)
+            ;
+        r = r == NT_END ? NT_OK : r;
+    }
+    if (r) {
+        hive_report(f);
+        return 1;
+    }
+    nthive_value_name(v, &n);
+    while (nthive_name_to_utf8(&n, c->name, c->name_cap, &nlen) == NT_ERR_RANGE || nlen + 1 > c->name_cap) {
+        c->name_cap = 2 * (nlen + 1);
+        c->name = realloc(c->name, c->name_cap);
+        if (!c->name)
+            abort();
+    }
+    hive_out_write(o, key_field, key_field_len);
+    HIVE_OUT_LIT(o, ", \"value\": \"");
+    hive_out_json_body(o, c->name, nlen);
+    HIVE_OUT_LIT(o, "\", \"type\": ");
+    hive_out_uint(o, nthive_value_type(v));
+    HIVE_OUT_LIT(o, ", \"data\": \"");
+    while (nthive_data_next(&it, &p, &len) == NT_OK)
+        hive_out_hex(o, p, len);
+    HIVE_OUT_LIT(o, "\"}\n");
+    return 0;
+}
+
+/* jsonl: the key line, then a line per value, all through the buffer. The
+ * escaped `{"key": "PATH"` prefix is built once per key. */
+static int export_key_jsonl(hive_file *f, const nthive_key *key, const char *path, size_t path_len,
+                            export_ctx *c)
+{
+    hive_out *o = &c->out, *kf = &c->key_field;
+    nthive_value_iter it;
+    nthive_value v;
+    char ts[40];
+    int r, bad = 0;
+
+    kf->len = 0;
+    HIVE_OUT_LIT(kf, "{\"key\": \"");
+    hive_out_json_body(kf, path, path_len);
+    HIVE_OUT_LIT(kf, "\"");
+    hive_out_write(o, kf->buf, kf->len);
+    HIVE_OUT_LIT(o, ", \"last_written\": \"");
+    hive_out_str(o, ts, hive_time_text(nthive_key_last_written(key), ts));
+    HIVE_OUT_LIT(o, "\"}\n");
+    if (nthive_key_value_count(key) == 0)
+        return 0;
+    r = nthive_values(key, &it);
+    if (r) {
+        hive_report(f);
+        return 1;
+    }
+    while ((r = nthive_value_next(&it, &v)) != NT_END) {
+        if (r) {
+            hive_report(f);
+            bad = 1;
+            continue;
+        }
+        bad |= jsonl_value(f, c, &v, kf->buf, kf->len);
+    }
+    return bad;
+}
+
 static int export_key(hive_file *f, const nthive_key *key, const char *path, size_t path_len, uint32_t depth,
                       void *vctx)
 {
     export_ctx *c = vctx;
     nthive_value_iter it;
     nthive_value v;
-    char ts[40];
     int r, bad = 0;
     (void)depth;
 
-    if (c->reg) {
-        putchar('[');
-        if (c->prefix) {
-            fputs(c->prefix, stdout);
-            if (path_len)
-                putchar('\\');
-        } else {
+    if (!c->reg)
+        return export_key_jsonl(f, key, path, path_len, c);
+    putchar('[');
+    if (c->prefix) {
+        fputs(c->prefix, stdout);
+        if (path_len)
             putchar('\\');
-        }
-        fwrite(path, 1, path_len, stdout);
-        fputs("]\n", stdout);
     } else {
-        hive_format_time(nthive_key_last_written(key), ts, sizeof ts);
-        fputs("{\"key\": ", stdout);
-        hive_json_string(stdout, path, path_len);
-        printf(", \"last_written\": \"%s\"}\n", ts);
+        putchar('\\');
     }
+    fwrite(path, 1, path_len, stdout);
+    fputs("]\n", stdout);
     r = nthive_values(key, &it);
     if (r) {
         hive_report(f);
@@ -165,21 +243,10 @@ static int export_key(hive_file *f, const nthive_key *key, const char *path, siz
         }
         nthive_value_name(&v, &n);
         name = hive_name_dup(&n, &nlen);
-        if (c->reg) {
-            reg_value(&v, name, nlen, size);
-        } else {
-            fputs("{\"key\": ", stdout);
-            hive_json_string(stdout, path, path_len);
-            fputs(", \"value\": ", stdout);
-            hive_json_string(stdout, name, nlen);
-            printf(", \"type\": %u, \"data\": \"", nthive_value_type(&v));
-            put_hex(&v, false);
-            fputs("\"}\n", stdout);
-        }
+        reg_value(&v, name, nlen, size);
         free(name);
     }
-    if (c->reg)
-        putchar('\n');
+    putchar('\n');
     return bad;
 }
 
@@ -210,7 +277,7 @@ static void export_help(void)
 int hive_cmd_export(int argc, char **argv)
 {
     const char *file = NULL, *keypath = NULL;
-    export_ctx c = {false, NULL};
+    export_ctx c = {0};
     hive_opts o = {0};
     uint32_t max_depth = 0;
     hive_file f;
@@ -273,9 +340,19 @@ int hive_cmd_export(int argc, char **argv)
     }
     if (c.reg)
         fputs("Windows Registry Editor Version 5.00\n\n", stdout);
+    else {
+        hive_out_init(&c.out, stdout);
+        hive_out_init(&c.key_field, NULL);
+    }
     rc = hive_walk(&f, &key, canon, canon_len, max_depth, export_key, &c);
     free(canon);
+    free(c.name);
     hive_file_close(&f);
+    if (!c.reg) {
+        hive_out_fini(&c.key_field);
+        if (hive_out_fini(&c.out))
+            return EXIT_NTKIT_IO;
+    }
     if (fflush(stdout))
         return EXIT_NTKIT_IO;
     return rc;

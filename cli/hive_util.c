@@ -54,6 +54,15 @@ int hive_file_open(hive_file *f, const char *path, const hive_opts *o)
         return EXIT_NTKIT_IO;
     }
     f->have_arena = true;
+    /* The bin index (8 bytes per 4 KiB of hive) makes every cell check one
+     * table read. Optional: without room for it the hive still reads. */
+    f->bin_index_bytes = nthive_bin_index_size(&f->hive);
+    if (f->bin_index_bytes) {
+        f->bin_index = nt_alloc(&f->arena.iface, f->bin_index_bytes, 8);
+        if (f->bin_index)
+            nthive_set_bin_index(&f->hive, f->bin_index, f->bin_index_bytes);
+        f->arena.exhausted = false;
+    }
     return EXIT_NTKIT_OK;
 }
 
@@ -61,8 +70,12 @@ void hive_file_close(hive_file *f)
 {
     if (f->map)
         munmap(f->map, f->size);
-    if (f->have_arena)
+    if (f->have_arena) {
+        if (f->bin_index)
+            nt_free(&f->arena.iface, f->bin_index, f->bin_index_bytes, 8);
         cli_arena_fini(&f->arena);
+    }
+    f->bin_index = NULL;
     f->have_arena = false;
     f->map = NULL;
 }
@@ -117,43 +130,42 @@ char *hive_name_dup(const nthive_name *n, size_t *len)
 
 int hive_open_key(hive_file *f, const char *path, nthive_key *key, char **canon, size_t *canon_len)
 {
-    nthive_key cur, next;
-    size_t plen = path ? strlen(path) : 0, i = 0, clen = 0;
-    char *c = malloc(1);
-    int r = nthive_root(&f->hive, &cur);
+    nthive_key root, *trail;
+    size_t plen = path ? strlen(path) : 0, cap = 1, depth = 0, clen = 0;
+    char *c;
+    int r = nthive_root(&f->hive, &root);
 
+    if (r) {
+        hive_report(f);
+        return hive_exit_code(r);
+    }
+    /* One trail entry per component at most: one per separator, plus one. */
+    for (size_t i = 0; i < plen; i++)
+        cap += path[i] == '\\' || path[i] == '/';
+    trail = malloc(cap * sizeof *trail);
+    if (!trail)
+        abort();
+    r = nthive_key_resolve(&root, path ? path : "", plen, trail, cap, &depth);
+    if (r == NT_ERR_NOT_FOUND || r == NT_ERR_INVALID) {
+        fprintf(stderr, "ntkit: %s: no key '%s'\n", f->path, path);
+        free(trail);
+        return EXIT_NTKIT_NOT_FOUND;
+    }
+    if (r) {
+        hive_report(f);
+        free(trail);
+        return hive_exit_code(r);
+    }
+    /* The path spelled as the hive stores it. */
+    c = malloc(1);
     if (!c)
         abort();
     c[0] = 0;
-    if (r) {
-        hive_report(f);
-        free(c);
-        return hive_exit_code(r);
-    }
-    /* Component by component, to spell the path as the hive does. */
-    while (i < plen) {
-        size_t start, nlen;
+    for (size_t i = 0; i < depth; i++) {
         nthive_name n;
+        size_t nlen;
         char *name;
-        if (path[i] == '\\' || path[i] == '/') {
-            i++;
-            continue;
-        }
-        start = i;
-        while (i < plen && path[i] != '\\' && path[i] != '/')
-            i++;
-        r = nthive_key_subkey(&cur, path + start, i - start, &next);
-        if (r == NT_ERR_NOT_FOUND || r == NT_ERR_INVALID) {
-            fprintf(stderr, "ntkit: %s: no key '%s'\n", f->path, path);
-            free(c);
-            return EXIT_NTKIT_NOT_FOUND;
-        }
-        if (r) {
-            hive_report(f);
-            free(c);
-            return hive_exit_code(r);
-        }
-        nthive_key_name(&next, &n);
+        nthive_key_name(&trail[i], &n);
         name = hive_name_dup(&n, &nlen);
         c = realloc(c, clen + nlen + 2);
         if (!c)
@@ -164,38 +176,24 @@ int hive_open_key(hive_file *f, const char *path, nthive_key *key, char **canon,
         clen += nlen;
         c[clen] = 0;
         free(name);
-        cur = next;
     }
-    *key = cur;
+    *key = depth ? trail[depth - 1] : root;
+    free(trail);
     *canon = c;
     *canon_len = clen;
     return EXIT_NTKIT_OK;
 }
 
-/* Days since 1970-01-01 to a proleptic Gregorian date (era arithmetic:
- * 400-year cycles of 146097 days, years starting in March). */
-static void civil(int64_t days, int64_t *y, unsigned *m, unsigned *d)
-{
-    int64_t z = days + 719468;
-    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    unsigned doe = (unsigned)(z - era * 146097);
-    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    unsigned mp = (5 * doy + 2) / 153;
-    *d = doy - (153 * mp + 2) / 5 + 1;
-    *m = mp < 10 ? mp + 3 : mp - 9;
-    *y = (int64_t)yoe + era * 400 + (*m <= 2);
-}
-
 void hive_format_time(uint64_t ft, char *buf, size_t cap)
 {
-    uint64_t secs = ft / 10000000u, frac = ft % 10000000u;
-    int64_t days = (int64_t)(secs / 86400) - 134774; /* 1601 -> 1970 */
-    unsigned sod = (unsigned)(secs % 86400), m, d;
-    int64_t y;
-    civil(days, &y, &m, &d);
-    snprintf(buf, cap, "%04lld-%02u-%02uT%02u:%02u:%02u.%07lluZ", (long long)y, m, d, sod / 3600,
-             sod / 60 % 60, sod % 60, (unsigned long long)frac);
+    char t[40];
+    size_t n = hive_time_text(ft, t);
+    if (!cap)
+        return;
+    if (n >= cap)
+        n = cap - 1;
+    memcpy(buf, t, n);
+    buf[n] = 0;
 }
 
 void hive_print_text(FILE *out, const char *s, size_t len)
@@ -330,22 +328,21 @@ int hive_walk(hive_file *f, const nthive_key *start, const char *start_path, siz
             len = start_len;
         } else {
             nthive_name n;
-            size_t nlen;
-            char *name;
+            size_t nlen = 0;
             nthive_key_name(&key, &n);
-            name = hive_name_dup(&n, &nlen);
             len = lens[depth - 1];
-            if (len + nlen + 2 > cap) {
+            if (len)
+                path[len++] = '\\';
+            /* The name goes straight into the path buffer: converted once,
+             * grown (and converted again) only when it does not fit. */
+            while (nthive_name_to_utf8(&n, path + len, cap - len, &nlen) == NT_ERR_RANGE ||
+                   len + nlen + 2 > cap) {
                 cap = 2 * (len + nlen + 2);
                 path = realloc(path, cap);
                 if (!path)
                     abort();
             }
-            if (len)
-                path[len++] = '\\';
-            memcpy(path + len, name, nlen);
             len += nlen;
-            free(name);
         }
         path[len] = 0;
         lens[depth] = len;

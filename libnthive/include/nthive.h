@@ -134,6 +134,8 @@ typedef struct nthive {
     uint32_t bin_start[NTHIVE_BIN_CACHE]; /* bins found last (round robin) */
     uint32_t bin_size[NTHIVE_BIN_CACHE];
     uint32_t bin_next;
+    const uint32_t *bin_index; /* optional: (start, size) per 4096-byte page */
+    uint32_t bin_index_pages;
     nt_diag diag;
 } nthive;
 
@@ -247,6 +249,22 @@ const nt_diag *nthive_diag(const nthive *h);
  * open hive. */
 void nthive_get_info(const nthive *h, nthive_info *info);
 
+/* Bytes of the optional bin index of this hive: 8 per 4096 bytes of
+ * hive-bins data (25 KiB for a 12 MiB hive). 0 when there are no bins. */
+size_t nthive_bin_index_size(const nthive *h);
+
+/* Gives the hive an index of its bins in `buf` (`size` bytes, at least
+ * nthive_bin_index_size(h), 4-byte aligned), filled here from one pass over
+ * the bin headers. From then on, finding the bin of a cell is one table
+ * read instead of a walk back to the bin header: lookups and walks get
+ * faster; results do not change for well-formed hives. The caller owns
+ * `buf`; it must stay valid and unchanged while `h` is used, and
+ * nthive_open() on `h` forgets it. Without an index, the hive works as
+ * described under "Cost" above.
+ * Returns NT_OK, or NT_ERR_INVALID (NULL, misaligned or too small: the hive
+ * then goes on without an index). */
+int nthive_set_bin_index(nthive *h, void *buf, size_t size);
+
 /* Computes the base-block checksum over the first 508 bytes of `base`:
  * XOR of 127 little-endian dwords, with 0 mapped to 1 and 0xFFFFFFFF to
  * 0xFFFFFFFE as Windows does. */
@@ -312,12 +330,34 @@ int nthive_subkey_next(nthive_subkey_iter *it, nthive_key *child);
  * during the scan are skipped. */
 int nthive_key_subkey(const nthive_key *key, const char *name, size_t len, nthive_key *child);
 
-/* Opens `path` (UTF-8, `len` bytes) below `from`: components separated by
- * '\' or '/', empty components ignored (so a leading separator is fine), each
- * looked up as nthive_key_subkey does. An empty path gives `from` itself.
- * Returns NT_OK, NT_ERR_NOT_FOUND, NT_ERR_INVALID, NT_ERR_CORRUPT, or
- * NT_ERR_LIMIT for more than 4096 components. */
+/* Opens `path` (UTF-8, `len` bytes) below `from`, each component looked up
+ * as nthive_key_subkey does; empty components are ignored (so leading and
+ * doubled separators are fine); an empty path gives `from` itself.
+ * Separators: key names may contain '/' (MIME types, URLs) but never '\'.
+ *  - A path holding a '\' is split at '\' only: "Content Type\a/b" opens
+ *    the subkey "a/b" of "Content Type".
+ *  - A path with only '/' is ambiguous. At each level the longest piece
+ *    that may be one name is tried first, as written ("a/b/c", then "a/b",
+ *    then "a"; at most 16 slashes inside one name), and '/' separates only
+ *    where the longer name does not exist. When the rest of the path then
+ *    fails, the 32 most recent levels that had a shorter alternative are
+ *    revisited (backtracking). Lookups are capped at 17 per component plus
+ *    256 (NT_ERR_LIMIT beyond). Write '\' to avoid the search.
+ * Returns NT_OK, NT_ERR_NOT_FOUND, NT_ERR_INVALID (bad UTF-8),
+ * NT_ERR_CORRUPT (a list on the way is bad, and no other reading of the
+ * path resolved), or NT_ERR_LIMIT (more than 4096 components, or the
+ * lookup cap above; diag says which). */
 int nthive_key_open(const nthive_key *from, const char *path, size_t len, nthive_key *out);
+
+/* As nthive_key_open, and also hands back the key of every level reached:
+ * trail[0] is the subkey of `from`, trail[*depth - 1] the key the path
+ * names (*depth is 0 when the path names `from`). `cap` entries of `trail`
+ * are available; one per component always suffices (count the '\' and '/'
+ * of the path, plus one). Use it to spell a path as stored.
+ * Returns what nthive_key_open returns, or NT_ERR_RANGE when `cap` is too
+ * small; *depth is meaningful only on NT_OK. */
+int nthive_key_resolve(const nthive_key *from, const char *path, size_t len, nthive_key *trail, size_t cap,
+                       size_t *depth);
 
 /* ---- values ------------------------------------------------------------ */
 

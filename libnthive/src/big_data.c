@@ -45,7 +45,7 @@ static int locate(const nthive_value *v, const uint8_t **single, uint32_t *len, 
         *len = 0;
         return NT_OK;
     }
-    r = hive_cell(h, off, v->vk + VK_DATA_OFFSET, "value data offset points outside the hive data", &p,
+    r = hive_cell_fast(h, off, v->vk + VK_DATA_OFFSET, "value data offset points outside the hive data", &p,
                   &cell_size);
     if (r)
         return r;
@@ -140,7 +140,7 @@ int nthive_data_next(nthive_data_iter *it, const uint8_t **piece, size_t *len)
     field = it->segments + 4 * (size_t)it->index++;
     off = nt_le32(field);
     want = it->remaining < NTHIVE_DB_SEGMENT ? it->remaining : NTHIVE_DB_SEGMENT;
-    r = hive_cell(it->hive, off, field, "big data segment points outside the hive data", &p, &size);
+    r = hive_cell_fast(it->hive, off, field, "big data segment points outside the hive data", &p, &size);
     if (r == NT_OK && size < want)
         r = hive_fail(it->hive, NT_ERR_CORRUPT, off, "big data segment cell is too small");
     if (r) {

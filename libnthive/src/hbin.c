@@ -59,10 +59,50 @@ void hive_scan_bins(nthive *h, uint32_t avail)
         h->max_bin = 4096;
 }
 
+size_t nthive_bin_index_size(const nthive *h)
+{
+    return ((size_t)h->bins_size + 4095) / 4096 * 8;
+}
+
+int nthive_set_bin_index(nthive *h, void *buf, size_t size)
+{
+    uint32_t *idx = (uint32_t *)buf, pages, pos = 0, sz, p;
+
+    if (!h || !buf || (uintptr_t)buf % 4 != 0 || size < nthive_bin_index_size(h))
+        return NT_ERR_INVALID;
+    pages = (uint32_t)(nthive_bin_index_size(h) / 8);
+    for (p = 0; p < pages; p++)
+        idx[2 * p] = NTHIVE_NO_CELL, idx[2 * p + 1] = 0;
+    /* The same chain as the open-time scan: a well-formed bin covers its
+     * pages; a page without one stays NTHIVE_NO_CELL. One step per bin or
+     * page: bounded by the data size. */
+    while ((uint64_t)pos + HBIN_HEADER <= h->bins_size) {
+        if (bin_header_ok(h, pos, &sz)) {
+            for (p = pos / 4096; p < (pos + sz) / 4096 && p < pages; p++)
+                idx[2 * p] = pos, idx[2 * p + 1] = sz;
+            pos += sz;
+        } else {
+            pos += 4096;
+        }
+    }
+    h->bin_index = idx;
+    h->bin_index_pages = pages;
+    return NT_OK;
+}
+
 int hive_find_bin(nthive *h, uint32_t off, uint32_t *start, uint32_t *size)
 {
     uint32_t pos = off & ~4095u, steps = h->max_bin / 4096, sz, slot;
 
+    if (h->bin_index) {
+        uint32_t page = off / 4096;
+        if (page < h->bin_index_pages && h->bin_index[2 * page] != NTHIVE_NO_CELL) {
+            *start = h->bin_index[2 * page];
+            *size = h->bin_index[2 * page + 1];
+            return NT_OK;
+        }
+        return hive_fail(h, NT_ERR_CORRUPT, off, "cell is not inside a valid hive bin");
+    }
     for (slot = 0; slot < NTHIVE_BIN_CACHE; slot++) {
         if (h->bin_size[slot] && off >= h->bin_start[slot] && off - h->bin_start[slot] < h->bin_size[slot]) {
             *start = h->bin_start[slot];

@@ -28,6 +28,26 @@ static inline int hive_fail(nthive *h, int status, uint32_t cell_off, const char
 int hive_cell(nthive *h, uint32_t off, const uint8_t *field, const char *outside, const uint8_t **payload,
               uint32_t *size);
 
+/* The common case of hive_cell, inline: a hive with a bin index and a
+ * well-formed allocated cell. Anything else (and every error) goes through
+ * hive_cell, which records the diagnostic. */
+static inline int hive_cell_fast(nthive *h, uint32_t off, const uint8_t *field, const char *outside,
+                                 const uint8_t **payload, uint32_t *size)
+{
+    if (h->bin_index && off % 8 == 0 && off / 4096 < h->bin_index_pages) {
+        uint32_t start = h->bin_index[2 * (off / 4096)], end = start + h->bin_index[2 * (off / 4096) + 1];
+        if (start != NTHIVE_NO_CELL && off - start >= HBIN_HEADER && end - off >= 8) {
+            uint32_t len = 0u - nt_le32(h->bins + off);
+            if (len >= 8 && len % 8 == 0 && len <= end - off) {
+                *payload = h->bins + off + 4;
+                *size = len - 4;
+                return NT_OK;
+            }
+        }
+    }
+    return hive_cell(h, off, field, outside, payload, size);
+}
+
 /* hbin.c: finds the bin holding cell offset `off`. */
 int hive_find_bin(nthive *h, uint32_t off, uint32_t *start, uint32_t *size);
 /* hbin.c: the open-time scan of bin headers. */
@@ -54,5 +74,65 @@ int unit_cmp(unit_src *a, unit_src *b);
 
 /* subkey_list.c */
 int hive_is_leaf_sig(uint16_t sig);
+
+/* Windows' upcase with the ASCII cases inline (names are mostly ASCII). */
+static inline uint16_t hive_upcase(uint16_t c)
+{
+    if (c < 0x61)
+        return c;
+    if (c <= 0x7A)
+        return (uint16_t)(c - 32);
+    if (c < 0xB5)
+        return c;
+    return nthive_upcase(c);
+}
+
+/* A name being looked up, converted once: its upcased UTF-16 units and its
+ * lh hash. Windows limits names to 255 characters; longer queries take the
+ * slow path (UTF-8 compared directly). */
+#define HIVE_QUERY_MAX 256u
+typedef struct hive_query {
+    uint16_t u[HIVE_QUERY_MAX];
+    uint32_t n;    /* units */
+    uint32_t hash; /* h = h * 37 + unit */
+} hive_query;
+
+/* upcase.c: prepares `q`. Returns 1, 0 when the name is longer than
+ * HIVE_QUERY_MAX units (q unusable), or -1 for bad UTF-8. */
+int hive_query_init(hive_query *q, const char *utf8, size_t len);
+/* upcase.c: whether `len` bytes are valid UTF-8 (no surrogates). */
+bool hive_utf8_valid(const char *utf8, size_t len);
+/* Compares a stored name with the query as Windows orders names (upcased
+ * units, a prefix first). Inline: the inner loop of every lookup. */
+static inline int hive_name_cmp_query(const nthive_name *name, const hive_query *q)
+{
+    const uint8_t *d = name->data;
+    size_t units = name->latin1 ? name->len : name->len / 2, m = units < q->n ? units : q->n, i;
+
+    if (name->latin1) {
+        for (i = 0; i < m; i++) {
+            uint16_t a = hive_upcase(d[i]);
+            if (a != q->u[i])
+                return a < q->u[i] ? -1 : 1;
+        }
+    } else {
+        for (i = 0; i < m; i++) {
+            uint16_t a = hive_upcase(nt_le16(d + 2 * i));
+            if (a != q->u[i])
+                return a < q->u[i] ? -1 : 1;
+        }
+    }
+    return units < q->n ? -1 : units > q->n;
+}
+
+/* Whether a stored name equals the query (length checked first). */
+static inline bool hive_name_eq_query(const nthive_name *name, const hive_query *q)
+{
+    size_t units = name->latin1 ? name->len : name->len / 2;
+    return units == q->n && hive_name_cmp_query(name, q) == 0;
+}
+
+/* subkey_list.c: nthive_key_subkey with a prepared query. */
+int hive_subkey_query(const nthive_key *key, const hive_query *q, nthive_key *child);
 
 #endif

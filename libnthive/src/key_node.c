@@ -16,7 +16,7 @@ int hive_key_from_cell(nthive *h, uint32_t off, const uint8_t *field, const char
 {
     const uint8_t *p;
     uint32_t size;
-    int r = hive_cell(h, off, field, outside, &p, &size);
+    int r = hive_cell_fast(h, off, field, outside, &p, &size);
 
     if (r)
         return r;

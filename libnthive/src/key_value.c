@@ -19,8 +19,8 @@ int nthive_values(const nthive_key *key, nthive_value_iter *it)
     it->hive = h;
     if (count == 0)
         return NT_OK;
-    r = hive_cell(h, off, key->nk + NK_VALUE_LIST, "value list offset points outside the hive data", &p,
-                  &size);
+    r = hive_cell_fast(h, off, key->nk + NK_VALUE_LIST, "value list offset points outside the hive data", &p,
+                       &size);
     if (r)
         return r;
     if (count > size / 4)
@@ -35,7 +35,7 @@ static int value_from_cell(nthive *h, const uint8_t *field, nthive_value *v)
 {
     const uint8_t *p;
     uint32_t size, off = nt_le32(field);
-    int r = hive_cell(h, off, field, "value list entry points outside the hive data", &p, &size);
+    int r = hive_cell_fast(h, off, field, "value list entry points outside the hive data", &p, &size);
 
     if (r)
         return r;
@@ -63,14 +63,10 @@ int nthive_key_value(const nthive_key *key, const char *name, size_t len, nthive
 {
     nthive_value_iter it;
     nthive_value v;
-    unit_src s;
-    uint16_t u;
-    int r;
+    hive_query q;
+    int r, prepared = hive_query_init(&q, name, len);
 
-    unit_src_utf8(&s, name, len);
-    while ((r = unit_next(&s, &u)) > 0)
-        ;
-    if (r < 0)
+    if (prepared < 0)
         return NT_ERR_INVALID;
     r = nthive_values(key, &it);
     if (r)
@@ -81,7 +77,7 @@ int nthive_key_value(const nthive_key *key, const char *name, size_t len, nthive
         if (r)
             continue;
         nthive_value_name(&v, &n);
-        if (nthive_name_cmp_utf8(&n, name, len) == 0) {
+        if (prepared ? hive_name_eq_query(&n, &q) : nthive_name_cmp_utf8(&n, name, len) == 0) {
             *value = v;
             return NT_OK;
         }

@@ -45,7 +45,7 @@ static int load_list(nthive *h, const uint8_t *field, const char *outside, const
     uint32_t size, n;
     uint16_t s;
     uint32_t off = nt_le32(field);
-    int r = hive_cell(h, off, field, outside, &p, &size);
+    int r = hive_cell_fast(h, off, field, outside, &p, &size);
 
     if (r)
         return r;
@@ -123,31 +123,74 @@ int nthive_subkey_next(nthive_subkey_iter *it, nthive_key *child)
     return NT_END;
 }
 
-/* Compares entry i of a leaf with the wanted name. */
-static int cmp_entry(nthive *h, const uint8_t *list, uint16_t sig, uint32_t i, const char *name, size_t len,
-                     nthive_key *k, int *cmp)
+/* ---- lookup by name ----------------------------------------------------
+ * Fast path: binary search over the sorted list (through an ri's leaves),
+ * comparing upcased units with a query converted once; small lh/lf leaves
+ * are scanned instead, rejecting entries by their hash or name hint without
+ * touching the nk. The fast path only ever returns a key whose name it has
+ * compared in full; when it misses (unsorted list, wrong hash or hint, bad
+ * cells) a linear scan with full name compares decides, so damaged lists
+ * and wrong hints cannot hide a key. */
+
+/* Leaves up to this size are scanned by hash or hint: cheaper than a
+ * binary search's nk visits. */
+#define SCAN_MAX 128u
+
+static int leaf_key(nthive *h, const uint8_t *list, uint16_t sig, uint32_t i, nthive_key *k)
 {
-    nthive_name n;
     const uint8_t *f = entry_field(list, sig, i);
-    int r = hive_key_from_cell(h, nt_le32(f), f, entry_outside(sig), k);
-    if (r)
-        return r;
-    nthive_key_name(k, &n);
-    *cmp = nthive_name_cmp_utf8(&n, name, len);
-    return NT_OK;
+    return hive_key_from_cell(h, nt_le32(f), f, entry_outside(sig), k);
 }
 
-/* Binary search in one sorted leaf. NT_ERR_NOT_FOUND also when an entry is
- * bad: the linear scan then decides. */
-static int search_leaf(nthive *h, const uint8_t *list, uint16_t sig, uint32_t count, const char *name,
-                       size_t len, nthive_key *child)
+static int key_cmp(const nthive_key *k, const hive_query *q)
+{
+    nthive_name n;
+    nthive_key_name(k, &n);
+    return hive_name_cmp_query(&n, q);
+}
+
+static bool key_eq(const nthive_key *k, const hive_query *q)
+{
+    nthive_name n;
+    nthive_key_name(k, &n);
+    return hive_name_eq_query(&n, q);
+}
+
+/* Whether an lf hint (the name's first four characters, zero-padded) may
+ * belong to the query. Only ASCII against ASCII rejects: the hint byte of
+ * a non-ASCII character is not the character, and no non-ASCII character
+ * upcases to ASCII. */
+static bool hint_may_match(const uint8_t *hint, const hive_query *q)
+{
+    for (uint32_t j = 0; j < 4 && j < q->n; j++) {
+        uint8_t b = hint[j];
+        if (b != 0 && b < 0x80 && q->u[j] < 0x80 && hive_upcase(b) != q->u[j])
+            return false;
+    }
+    return true;
+}
+
+static int leaf_find(nthive *h, const uint8_t *list, uint16_t sig, uint32_t count, const hive_query *q,
+                     nthive_key *child)
 {
     uint32_t lo = 0, hi = count;
+
+    if (count <= SCAN_MAX && sig != SIG('l', 'i')) {
+        for (uint32_t i = 0; i < count; i++) {
+            const uint8_t *e = entry_field(list, sig, i);
+            if (sig == SIG('l', 'h') ? nt_le32(e + 4) != q->hash : !hint_may_match(e + 4, q))
+                continue;
+            if (leaf_key(h, list, sig, i, child) == NT_OK && key_eq(child, q))
+                return NT_OK;
+        }
+        return NT_ERR_NOT_FOUND;
+    }
     while (lo < hi) {
         uint32_t mid = lo + (hi - lo) / 2;
         int c;
-        if (cmp_entry(h, list, sig, mid, name, len, child, &c))
+        if (leaf_key(h, list, sig, mid, child))
             return NT_ERR_NOT_FOUND;
+        c = key_cmp(child, q);
         if (c == 0)
             return NT_OK;
         if (c < 0)
@@ -158,51 +201,76 @@ static int search_leaf(nthive *h, const uint8_t *list, uint16_t sig, uint32_t co
     return NT_ERR_NOT_FOUND;
 }
 
-static int search_sorted(const nthive_subkey_iter *it, const char *name, size_t len, nthive_key *child)
+/* Loads leaf i of an ri (a leaf with at least one entry). */
+static int ri_leaf(nthive *h, const uint8_t *ri, uint32_t i, const uint8_t **leaf, uint16_t *sig, uint32_t *n)
+{
+    if (load_list(h, entry_field(ri, SIG('r', 'i'), i), "ri entry points outside the hive data", leaf, sig,
+                  n))
+        return NT_ERR_CORRUPT;
+    return hive_is_leaf_sig(*sig) && *n > 0 ? NT_OK : NT_ERR_CORRUPT;
+}
+
+static int search_sorted(const nthive_subkey_iter *it, const hive_query *q, nthive_key *child)
 {
     nthive *h = it->hive;
+    const uint8_t *leaf;
+    uint16_t sig;
+    uint32_t n, lo = 0, hi = it->count;
+
     if (it->kind != SIG('r', 'i'))
-        return search_leaf(h, it->list, it->kind, it->count, name, len, child);
-    /* ri: the first leaf whose last entry is not below the name. */
-    for (uint32_t i = 0; i < it->count; i++) {
-        const uint8_t *leaf;
-        uint16_t sig;
-        uint32_t n;
-        int c;
-        if (load_list(h, entry_field(it->list, it->kind, i), "ri entry points outside the hive data", &leaf,
-                      &sig, &n) ||
-            !hive_is_leaf_sig(sig) || n == 0)
-            continue;
-        if (cmp_entry(h, leaf, sig, n - 1, name, len, child, &c))
+        return leaf_find(h, it->list, it->kind, it->count, q, child);
+    /* The first leaf whose last entry is not below the name. */
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (ri_leaf(h, it->list, mid, &leaf, &sig, &n) || leaf_key(h, leaf, sig, n - 1, child))
             return NT_ERR_NOT_FOUND;
-        if (c >= 0)
-            return search_leaf(h, leaf, sig, n, name, len, child);
+        if (key_cmp(child, q) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo == it->count || ri_leaf(h, it->list, lo, &leaf, &sig, &n))
+        return NT_ERR_NOT_FOUND;
+    return leaf_find(h, leaf, sig, n, q, child);
+}
+
+int hive_subkey_query(const nthive_key *key, const hive_query *q, nthive_key *child)
+{
+    nthive_subkey_iter it;
+    nthive_key k;
+    int r = nthive_subkeys(key, &it);
+
+    if (r)
+        return r;
+    if (!it.list)
+        return NT_ERR_NOT_FOUND;
+    if (search_sorted(&it, q, child) == NT_OK)
+        return NT_OK;
+    /* Unsorted lists, wrong hints, bad entries: a full scan decides. */
+    while ((r = nthive_subkey_next(&it, &k)) != NT_END) {
+        if (r == NT_OK && key_eq(&k, q)) {
+            *child = k;
+            return NT_OK;
+        }
     }
     return NT_ERR_NOT_FOUND;
 }
 
 int nthive_key_subkey(const nthive_key *key, const char *name, size_t len, nthive_key *child)
 {
+    hive_query q;
     nthive_subkey_iter it;
-    unit_src s;
-    uint16_t u;
     nthive_key k;
-    int r;
+    int r = hive_query_init(&q, name, len);
 
-    unit_src_utf8(&s, name, len);
-    while ((r = unit_next(&s, &u)) > 0)
-        ;
     if (r < 0)
         return NT_ERR_INVALID;
+    if (r > 0)
+        return hive_subkey_query(key, &q, child);
+    /* Longer than any name Windows writes: compare the UTF-8 directly. */
     r = nthive_subkeys(key, &it);
     if (r)
         return r;
-    if (!it.list)
-        return NT_ERR_NOT_FOUND;
-    if (search_sorted(&it, name, len, child) == NT_OK)
-        return NT_OK;
-    /* Lists written by other tools need not be sorted: verify by a full
-     * scan before saying "not found". */
     while ((r = nthive_subkey_next(&it, &k)) != NT_END) {
         nthive_name n;
         if (r)

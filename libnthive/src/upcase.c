@@ -200,6 +200,65 @@ int nthive_name_cmp(const nthive_name *x, const nthive_name *y)
     return unit_cmp(&a, &b);
 }
 
+int hive_query_init(hive_query *q, const char *utf8, size_t len)
+{
+    const uint8_t *p = (const uint8_t *)utf8;
+    size_t i = 0;
+    uint32_t n = 0, h = 0;
+
+    /* ASCII first (most names), then the general loop from where it
+     * stopped. Each step consumes input: bounded by len. */
+    for (; i < len && p[i] < 0x80; i++) {
+        uint16_t u = hive_upcase(p[i]);
+        if (n < HIVE_QUERY_MAX)
+            q->u[n] = u;
+        n++;
+        h = h * 37 + u;
+    }
+    while (i < len) {
+        uint32_t c = p[i];
+        uint16_t u[2];
+        int k = 1;
+        if (c < 0x80) {
+            i++;
+            u[0] = hive_upcase((uint16_t)c);
+        } else {
+            c = utf8_decode(p, len, &i);
+            if (c == UINT32_MAX)
+                return -1;
+            if (c >= 0x10000) {
+                u[0] = (uint16_t)(0xD800 + ((c - 0x10000) >> 10));
+                u[1] = (uint16_t)(0xDC00 + ((c - 0x10000) & 0x3FF));
+                k = 2;
+            } else {
+                u[0] = hive_upcase((uint16_t)c);
+            }
+        }
+        for (int j = 0; j < k; j++) {
+            if (n < HIVE_QUERY_MAX)
+                q->u[n] = u[j];
+            n++;
+            h = h * 37 + u[j];
+        }
+    }
+    q->n = n;
+    q->hash = h;
+    return n <= HIVE_QUERY_MAX;
+}
+
+bool hive_utf8_valid(const char *utf8, size_t len)
+{
+    const uint8_t *p = (const uint8_t *)utf8;
+    size_t i = 0;
+    while (i < len) {
+        if (p[i] < 0x80)
+            i++;
+        else if (utf8_decode(p, len, &i) == UINT32_MAX)
+            return false;
+    }
+    return true;
+}
+
 uint32_t nthive_name_hash(const nthive_name *name)
 {
     unit_src s;

@@ -276,7 +276,11 @@ static void test_paths_class_security(void **state)
     uint8_t *f = hb_finish(&b, r, &size);
     assert_int_equal(nthive_open(&h, f, size), NT_OK);
     assert_int_equal(nthive_root(&h, &root), NT_OK);
+    /* With a '\\' in the path, '/' is part of a name; with only '/', it
+     * separates where no name holds it. */
     const char *p = "controlset001\\SERVICES/tcpip";
+    assert_int_equal(nthive_key_open(&root, p, strlen(p), &k), NT_ERR_NOT_FOUND);
+    p = "controlset001/SERVICES/tcpip";
     assert_int_equal(nthive_key_open(&root, p, strlen(p), &k), NT_OK);
     assert_int_equal(k.offset, t);
     p = "\\ControlSet001\\\\Services\\";
