@@ -476,10 +476,19 @@ static void print_entry(walker *w, const char *path, size_t plen, const char *na
         printf("%-4s %s %14" PRIu64 "  %s  %8" PRIu64 "-%-5u ", type, abuf, size, tbuf[0],
                NTFS_REF_RECORD(st->ref), NTFS_REF_SEQ(st->ref));
     }
-    if (o->recursive)
-        printf("%.*s/", (int)plen, path);
-    printf("%.*s%s%s%s\n", (int)nlen, name, stream ? ":" : "", stream ? stream : "",
-           !stream && st->is_dir && !o->longfmt ? "/" : "");
+    /* Plain stdio writes: this runs once per entry of huge directories. */
+    if (o->recursive) {
+        fwrite(path, 1, plen, stdout);
+        putchar('/');
+    }
+    fwrite(name, 1, nlen, stdout);
+    if (stream) {
+        putchar(':');
+        fputs(stream, stdout);
+    } else if (st->is_dir && !o->longfmt) {
+        putchar('/');
+    }
+    putchar('\n');
 }
 
 static int list_dir(walker *w, uint64_t ref, const char *path)
