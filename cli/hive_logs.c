@@ -200,19 +200,32 @@ int hive_logs_replay(const char *hive, const hive_logs_opts *o, hive_logs_state 
     int rc, st;
 
     memset(s, 0, sizeof *s);
+    /* The verdict needs only the base block: read the first page, and the
+     * whole file only when there is something to replay. */
+    {
+        uint8_t head[4096];
+        ssize_t got = -1;
+        int fd = open(hive, O_RDONLY);
+        if (fd >= 0) {
+            got = pread(fd, head, sizeof head, 0);
+            close(fd);
+        }
+        if (got < 0)
+            return hive_logs_read_file(hive, &data, &size); /* reports the error */
+        s->dirty = nthive_dirty(head, (size_t)got) != 0;
+        /* A non-hive (a log, a fragment) is left to the command to reject. */
+        if (got < 512 || memcmp(head, "regf", 4) != 0 ||
+            nthive_log_format(head, (size_t)got, NULL) != NTHIVE_LOG_NONE)
+            s->dirty = false;
+        if (!s->dirty || o->no_logs) {
+            if (s->dirty)
+                s->skipped_reason = "--no-logs given";
+            return EXIT_NTKIT_OK;
+        }
+    }
     rc = hive_logs_read_file(hive, &data, &size);
     if (rc)
         return rc;
-    s->dirty = nthive_dirty(data, size) != 0;
-    /* A non-hive (a log, a fragment) is left to the command to reject. */
-    if (size < 512 || memcmp(data, "regf", 4) != 0 || nthive_log_format(data, size, NULL) != NTHIVE_LOG_NONE)
-        s->dirty = false;
-    if (!s->dirty || o->no_logs) {
-        if (s->dirty)
-            s->skipped_reason = "--no-logs given";
-        free(data);
-        return EXIT_NTKIT_OK;
-    }
     if (o->nlogs) {
         for (size_t i = 0; i < o->nlogs; i++) {
             s->log_paths[i] = strdup(o->logs[i]);
