@@ -222,6 +222,11 @@ int hive_logs_replay(const char *hive, const hive_logs_opts *o, hive_logs_state 
                 s->skipped_reason = "--no-logs given";
             return EXIT_NTKIT_OK;
         }
+        /* Logs that will not be applied are only worth reading for info. */
+        if (!o->nlogs && !o->auto_logs && !HIVE_LOGS_AUTO_DEFAULT && !o->probe) {
+            s->skipped_reason = "logs are applied with --logs or --log FILE";
+            return EXIT_NTKIT_OK;
+        }
     }
     rc = hive_logs_read_file(hive, &data, &size);
     if (rc)

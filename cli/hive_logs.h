@@ -15,6 +15,7 @@ typedef struct hive_logs_opts {
     size_t nlogs;
     bool no_logs; /* --no-logs */
     bool auto_logs; /* --logs: pick up HIVE.LOG* beside the hive */
+    bool probe;     /* info: try a replay that will not be applied, to report it */
 } hive_logs_opts;
 
 /* Whether logs beside a dirty hive are applied without --logs. Off until

@@ -69,7 +69,11 @@ static int hive_run_with_logs(int (*fn)(int, char **), int argc, char **argv, co
     if (!at || help)
         return fn(argc, argv);
     orig = argv[at];
-    rc = hive_logs_replay(orig, lo, &s);
+    {
+        hive_logs_opts o = *lo;
+        o.probe = info;
+        rc = hive_logs_replay(orig, &o, &s);
+    }
     if (rc) {
         /* Unreadable: the command itself says so (and checks its usage). */
         hive_logs_state_free(&s);
@@ -114,7 +118,7 @@ int cmd_hive(int argc, char **argv)
         return EXIT_NTKIT_OK;
     }
     {
-        hive_logs_opts lo = {{0}, 0, false, false};
+        hive_logs_opts lo = {{0}, 0, false, false, false};
         int sub_argc = argc - 1, rc = hive_logs_strip(&lo, &sub_argc, argv + 1);
         int (*fn)(int, char **) = NULL;
         if (rc)
