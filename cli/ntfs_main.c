@@ -16,6 +16,7 @@
 #include "ntfs.h"
 
 #include "common_arena.h"
+#include "common_ntfs.h"
 #include "ntfs_forensic.h"
 
 #define IO_CHUNK ((size_t)1 << 20)
@@ -40,62 +41,16 @@ typedef struct image {
 static int image_read(void *ctx, uint64_t off, void *buf, size_t len)
 {
     image *im = ctx;
-    uint8_t *p = buf;
-
-    while (len) {
-        ssize_t n = pread(im->fd, p, len, (off_t)(im->offset + off));
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return -1;
-        p += n;
-        len -= (size_t)n;
-        off += (uint64_t)n;
-    }
-    return 0;
+    return cli_ntfs_pread(im->fd, im->offset, off, buf, len);
 }
+
 
 /* ---- errors ---- */
-
-static int exit_code(int st)
-{
-    switch (st) {
-    case NT_OK:
-    case NT_END:
-        return EXIT_NTKIT_OK;
-    case NT_ERR_NOT_FOUND:
-        return EXIT_NTKIT_NOT_FOUND;
-    case NT_ERR_IO:
-    case NT_ERR_NOMEM:
-        return EXIT_NTKIT_IO;
-    case NT_ERR_INVALID:
-        return EXIT_NTKIT_USAGE;
-    default:
-        return EXIT_NTKIT_CORRUPT;
-    }
-}
 
 /* One line: file, what, offset, record, rule. */
 static int report(image *im, int st, const nt_diag *d, const char *what)
 {
-    if (st == NT_ERR_NOMEM || im->arena.exhausted) {
-        if (!cli_arena_report_exhausted(&im->arena, "ntkit"))
-            fprintf(stderr, "ntkit: %s: out of parser memory; rerun with a larger --heap\n", im->name);
-        return EXIT_NTKIT_IO;
-    }
-    fprintf(stderr, "ntkit: %s: ", im->name);
-    if (what)
-        fprintf(stderr, "%s: ", what);
-    fprintf(stderr, "%s", st == NT_ERR_CORRUPT ? "corrupt volume" : nt_strerror(st));
-    if (d && d->status == st && d->rule) {
-        if (d->offset != NT_DIAG_NO_OFFSET)
-            fprintf(stderr, " at 0x%" PRIx64, d->offset + im->offset);
-        if (d->record != NT_DIAG_NO_RECORD)
-            fprintf(stderr, " (MFT record %" PRIu64 ")", d->record);
-        fprintf(stderr, ": %s", d->rule);
-    }
-    fputc('\n', stderr);
-    return exit_code(st);
+    return cli_ntfs_report(im->name, &im->arena, im->offset, st, d, what);
 }
 
 static int vreport(image *im, int st, const char *what)
