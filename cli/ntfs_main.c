@@ -1,7 +1,6 @@
-/* ntkit ntfs: info, ls, cat and stat over an NTFS image (hosted code).
- *
- * The image is read with pread at --offset; the parser's memory comes from
- * one mmap'd arena managed by libntcore's chunk allocator (--heap). */
+/* ntkit ntfs: option parsing, info, cat and stat over an NTFS image (hosted code).
+ * ls lives in ntfs_ls.c; the image, error and formatting helpers they share
+ * in ntfs_cli.c. */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -17,197 +16,10 @@
 
 #include "common_arena.h"
 #include "common_ntfs.h"
+#include "ntfs_cli.h"
 #include "ntfs_forensic.h"
 
 #define IO_CHUNK ((size_t)1 << 20)
-
-typedef struct opts {
-    uint64_t offset;
-    size_t heap;
-    bool json, longfmt, recursive, all, help;
-    const char *image;
-    const char *path;
-} opts;
-
-typedef struct image {
-    const char *name;
-    int fd;
-    uint64_t offset;
-    uint64_t size;
-    cli_arena arena;
-    ntfs_volume *vol;
-} image;
-
-static int image_read(void *ctx, uint64_t off, void *buf, size_t len)
-{
-    image *im = ctx;
-    return cli_ntfs_pread(im->fd, im->offset, off, buf, len);
-}
-
-
-/* ---- errors ---- */
-
-/* One line: file, what, offset, record, rule. */
-static int report(image *im, int st, const nt_diag *d, const char *what)
-{
-    return cli_ntfs_report(im->name, &im->arena, im->offset, st, d, what);
-}
-
-static int vreport(image *im, int st, const char *what)
-{
-    return report(im, st, im->vol ? ntfs_diag(im->vol) : NULL, what);
-}
-
-/* ---- image ---- */
-
-static int image_open(image *im, const opts *o)
-{
-    struct stat sb;
-    ntfs_config cfg;
-    nt_diag diag;
-    int rc;
-
-    memset(im, 0, sizeof *im);
-    im->name = o->image;
-    im->offset = o->offset;
-    im->fd = open(o->image, O_RDONLY);
-    if (im->fd < 0) {
-        fprintf(stderr, "ntkit: %s: %s\n", o->image, strerror(errno));
-        return errno == ENOENT ? EXIT_NTKIT_NOT_FOUND : EXIT_NTKIT_IO;
-    }
-    if (fstat(im->fd, &sb) == 0 && S_ISREG(sb.st_mode))
-        im->size = (uint64_t)sb.st_size > o->offset ? (uint64_t)sb.st_size - o->offset : 0;
-    if (cli_arena_init(&im->arena, o->heap)) {
-        fprintf(stderr, "ntkit: cannot map a %zu-byte heap (--heap): %s\n", o->heap, strerror(errno));
-        close(im->fd);
-        return EXIT_NTKIT_IO;
-    }
-    memset(&cfg, 0, sizeof cfg);
-    cfg.ctx = im;
-    cfg.read = image_read;
-    cfg.allocator = im->arena.iface;
-    cfg.volume_size = im->size;
-    rc = ntfs_mount(&cfg, &im->vol, &diag);
-    if (rc) {
-        int ec = report(im, rc, &diag, "cannot mount");
-        cli_arena_fini(&im->arena);
-        close(im->fd);
-        return ec;
-    }
-    return EXIT_NTKIT_OK;
-}
-
-static void image_close(image *im)
-{
-    ntfs_unmount(im->vol);
-    im->vol = NULL;
-    cli_arena_fini(&im->arena);
-    close(im->fd);
-}
-
-/* ---- formatting ---- */
-
-static void fmt_time(uint64_t ft, char *buf, size_t cap)
-{
-    int64_t secs = (int64_t)(ft / 10000000u) - 11644473600LL;
-    unsigned frac = (unsigned)(ft % 10000000u);
-    time_t t = (time_t)secs;
-    struct tm tm;
-
-    if (!gmtime_r(&t, &tm)) {
-        snprintf(buf, cap, "?");
-        return;
-    }
-    snprintf(buf, cap, "%04d-%02d-%02dT%02d:%02d:%02d.%07uZ", tm.tm_year + 1900, tm.tm_mon + 1,
-             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, frac);
-}
-
-static void json_str(FILE *f, const char *s, size_t n)
-{
-    fputc('"', f);
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c == '"' || c == '\\')
-            fprintf(f, "\\%c", c);
-        else if (c < 0x20)
-            fprintf(f, "\\u%04x", c);
-        else
-            fputc(c, f);
-    }
-    fputc('"', f);
-}
-
-static void fmt_attrs(uint32_t a, char *buf)
-{
-    static const struct { uint32_t bit; char c; } map[] = {
-        {NTFS_FA_READONLY, 'R'}, {NTFS_FA_HIDDEN, 'H'},     {NTFS_FA_SYSTEM, 'S'},
-        {NTFS_FA_ARCHIVE, 'A'},  {NTFS_FA_COMPRESSED, 'C'}, {NTFS_FA_SPARSE, 'P'},
-        {NTFS_FA_ENCRYPTED, 'E'}, {NTFS_FA_REPARSE, 'L'},   {NTFS_FA_TEMPORARY, 'T'},
-        {NTFS_FA_OFFLINE, 'O'},  {NTFS_FA_NOT_INDEXED, 'I'},
-    };
-    size_t i;
-    for (i = 0; i < sizeof map / sizeof map[0]; i++)
-        buf[i] = (a & map[i].bit) ? map[i].c : '-';
-    buf[i] = 0;
-}
-
-static void json_attr_names(FILE *f, uint32_t a)
-{
-    static const struct { uint32_t bit; const char *n; } map[] = {
-        {NTFS_FA_READONLY, "readonly"}, {NTFS_FA_HIDDEN, "hidden"},       {NTFS_FA_SYSTEM, "system"},
-        {NTFS_FA_DIRECTORY, "directory"}, {NTFS_FA_ARCHIVE, "archive"},   {NTFS_FA_TEMPORARY, "temporary"},
-        {NTFS_FA_SPARSE, "sparse"},     {NTFS_FA_REPARSE, "reparse"},     {NTFS_FA_COMPRESSED, "compressed"},
-        {NTFS_FA_OFFLINE, "offline"},   {NTFS_FA_NOT_INDEXED, "not_indexed"}, {NTFS_FA_ENCRYPTED, "encrypted"},
-    };
-    bool first = true;
-    fputc('[', f);
-    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
-        if (a & map[i].bit) {
-            fprintf(f, "%s\"%s\"", first ? "" : ",", map[i].n);
-            first = false;
-        }
-    fputc(']', f);
-}
-
-static const char *ns_name(uint8_t ns)
-{
-    switch (ns) {
-    case NTFS_NS_POSIX: return "POSIX";
-    case NTFS_NS_WIN32: return "Win32";
-    case NTFS_NS_DOS: return "DOS";
-    case NTFS_NS_WIN32_DOS: return "Win32&DOS";
-    default: return "?";
-    }
-}
-
-static const char *attr_type_name(uint32_t t)
-{
-    switch (t) {
-    case NTFS_AT_STANDARD_INFORMATION: return "$STANDARD_INFORMATION";
-    case NTFS_AT_ATTRIBUTE_LIST: return "$ATTRIBUTE_LIST";
-    case NTFS_AT_FILE_NAME: return "$FILE_NAME";
-    case NTFS_AT_OBJECT_ID: return "$OBJECT_ID";
-    case NTFS_AT_SECURITY_DESCRIPTOR: return "$SECURITY_DESCRIPTOR";
-    case NTFS_AT_VOLUME_NAME: return "$VOLUME_NAME";
-    case NTFS_AT_VOLUME_INFORMATION: return "$VOLUME_INFORMATION";
-    case NTFS_AT_DATA: return "$DATA";
-    case NTFS_AT_INDEX_ROOT: return "$INDEX_ROOT";
-    case NTFS_AT_INDEX_ALLOCATION: return "$INDEX_ALLOCATION";
-    case NTFS_AT_BITMAP: return "$BITMAP";
-    case NTFS_AT_REPARSE_POINT: return "$REPARSE_POINT";
-    case NTFS_AT_EA_INFORMATION: return "$EA_INFORMATION";
-    case NTFS_AT_EA: return "$EA";
-    case NTFS_AT_LOGGED_UTILITY_STREAM: return "$LOGGED_UTILITY_STREAM";
-    default: return "unknown";
-    }
-}
-
-static const char *type_of(const ntfs_stat *st)
-{
-    if (st->reparse_tag == NTFS_REPARSE_TAG_SYMLINK || st->reparse_tag == NTFS_REPARSE_TAG_MOUNT_POINT)
-        return "symlink";
-    return st->is_dir ? "dir" : "file";
-}
 
 /* ---- options ---- */
 
@@ -249,7 +61,7 @@ static void usage_sub(FILE *f, const char *sub)
         fputs(ntfs_forensic_usage, f);
 }
 
-static int parse_opts(int argc, char **argv, opts *o, const char *sub)
+static int parse_opts(int argc, char **argv, cli_ntfs_opts *o, const char *sub)
 {
     memset(o, 0, sizeof *o);
     for (int i = 2; i < argc; i++) {
@@ -307,15 +119,15 @@ static int parse_opts(int argc, char **argv, opts *o, const char *sub)
 
 /* ---- info ---- */
 
-static int do_info(image *im, const opts *o)
+static int do_info(cli_ntfs_image *im, const cli_ntfs_opts *o)
 {
     ntfs_volume_info vi;
     int rc = ntfs_volume_get_info(im->vol, true, &vi);
     if (rc)
-        return vreport(im, rc, "volume information");
+        return cli_ntfs_vreport(im, rc, "volume information");
     if (o->json) {
         printf("{\"label\":");
-        json_str(stdout, vi.label, strlen(vi.label));
+        cli_ntfs_json_str(stdout, vi.label, strlen(vi.label));
         printf(",\"serial\":\"%016" PRIX64 "\",\"version\":\"%u.%u\",\"dirty\":%s,\"flags\":%u,"
                "\"bytes_per_sector\":%u,\"cluster_size\":%u,\"mft_record_size\":%u,"
                "\"index_block_size\":%u,\"total_sectors\":%" PRIu64 ",\"total_clusters\":%" PRIu64
@@ -347,252 +159,6 @@ static int do_info(image *im, const opts *o)
     return 0;
 }
 
-/* ---- ls ---- */
-
-typedef struct dir_job {
-    uint64_t ref;
-    char *path;            /* "" for the root, else "/a/b" */
-} dir_job;
-
-typedef struct walker {
-    image *im;
-    const opts *o;
-    dir_job *stack;
-    size_t n, cap;
-    uint8_t *seen;         /* directories already listed (loops, hard links) */
-    size_t seen_bytes;
-    int worst;
-} walker;
-
-static void note_err(walker *w, int ec)
-{
-    if (ec > w->worst)
-        w->worst = ec;
-}
-
-static bool seen_mark(walker *w, uint64_t rec)
-{
-    size_t byte = (size_t)(rec / 8);
-    if (byte >= w->seen_bytes) {
-        size_t nb = (byte + 1) * 2;
-        uint8_t *p = realloc(w->seen, nb);
-        if (!p)
-            return true;
-        memset(p + w->seen_bytes, 0, nb - w->seen_bytes);
-        w->seen = p;
-        w->seen_bytes = nb;
-    }
-    if (w->seen[byte] & (1u << (rec % 8)))
-        return true;
-    w->seen[byte] |= (uint8_t)(1u << (rec % 8));
-    return false;
-}
-
-static void print_entry(walker *w, const char *path, size_t plen, const char *name, size_t nlen,
-                        const char *stream, const ntfs_stat *st, uint64_t ssize, const ntfs_dirent *de)
-{
-    const opts *o = w->o;
-    char tbuf[4][64], abuf[16];
-    const char *type = stream ? "file" : type_of(st);
-    uint64_t size = stream ? ssize : (st->is_dir ? 0 : st->size);
-
-    if (o->json) {
-        char *full = malloc(plen + nlen + 2);
-        if (!full)
-            return;
-        memcpy(full, path, plen);
-        full[plen] = '/';
-        memcpy(full + plen + 1, name, nlen);
-        printf("{\"path\":");
-        json_str(stdout, full, plen + 1 + nlen);
-        free(full);
-        printf(",\"type\":\"%s\",\"size\":%" PRIu64 ",\"mft\":%" PRIu64, type, size, NTFS_REF_RECORD(st->ref));
-        if (stream) {
-            printf(",\"stream\":");
-            json_str(stdout, stream, strlen(stream));
-        }
-        if (o->longfmt) {
-            fmt_time(st->ctime, tbuf[0], sizeof tbuf[0]);
-            fmt_time(st->mtime, tbuf[1], sizeof tbuf[1]);
-            fmt_time(st->mft_mtime, tbuf[2], sizeof tbuf[2]);
-            fmt_time(st->atime, tbuf[3], sizeof tbuf[3]);
-            printf(",\"seq\":%u,\"links\":%u,\"attributes\":", NTFS_REF_SEQ(st->ref), st->link_count);
-            json_attr_names(stdout, st->file_attributes);
-            printf(",\"created\":\"%s\",\"modified\":\"%s\",\"mft_modified\":\"%s\",\"accessed\":\"%s\"",
-                   tbuf[0], tbuf[1], tbuf[2], tbuf[3]);
-            printf(",\"namespace\":\"%s\"", ns_name(de->name_space));
-        }
-        printf("}\n");
-        return;
-    }
-    if (o->longfmt) {
-        fmt_attrs(st->file_attributes, abuf);
-        fmt_time(st->mtime, tbuf[0], sizeof tbuf[0]);
-        printf("%-4s %s %14" PRIu64 "  %s  %8" PRIu64 "-%-5u ", type, abuf, size, tbuf[0],
-               NTFS_REF_RECORD(st->ref), NTFS_REF_SEQ(st->ref));
-    }
-    /* Plain stdio writes: this runs once per entry of huge directories. */
-    if (o->recursive) {
-        fwrite(path, 1, plen, stdout);
-        putchar('/');
-    }
-    fwrite(name, 1, nlen, stdout);
-    if (stream) {
-        putchar(':');
-        fputs(stream, stdout);
-    } else if (st->is_dir && !o->longfmt) {
-        putchar('/');
-    }
-    putchar('\n');
-}
-
-static int list_dir(walker *w, uint64_t ref, const char *path)
-{
-    image *im = w->im;
-    ntfs_file *dir, *f;
-    ntfs_dir *it;
-    ntfs_dirent de;
-    size_t plen = strlen(path);
-    int rc;
-
-    rc = ntfs_open_ref(im->vol, ref, &dir);
-    if (rc)
-        return vreport(im, rc, path[0] ? path : "/");
-    rc = ntfs_dir_open(dir, &it);
-    if (rc) {
-        ntfs_close(dir);
-        return vreport(im, rc, path[0] ? path : "/");
-    }
-    while ((rc = ntfs_dir_next(it, &de)) == NT_OK) {
-        ntfs_stat st;
-        if (!w->o->all && NTFS_REF_RECORD(de.ref) < 16)
-            continue; /* NTFS metadata files */
-        if (!w->o->longfmt && !w->o->all) {
-            /* Path, type, size and record number come from the index
-             * entry's $FILE_NAME copy: no MFT record read (sizes may be
-             * stale; -l reads the record). */
-            memset(&st, 0, sizeof st);
-            st.ref = de.ref;
-            st.is_dir = de.is_dir;
-            st.size = de.size;
-            st.reparse_tag = de.reparse_tag;
-            print_entry(w, path, plen, de.name, de.name_len, NULL, &st, 0, &de);
-            goto recurse;
-        }
-        rc = ntfs_open_ref(im->vol, de.ref, &f);
-        if (rc) {
-            note_err(w, vreport(im, rc, de.name));
-            continue;
-        }
-        rc = ntfs_file_stat(f, &st);
-        if (rc) {
-            note_err(w, vreport(im, rc, de.name));
-            ntfs_close(f);
-            continue;
-        }
-        print_entry(w, path, plen, de.name, de.name_len, NULL, &st, 0, &de);
-        if (w->o->all) {
-            size_t cur = 0;
-            ntfs_attr_info ai;
-            while ((rc = ntfs_file_next_attr(f, &cur, &ai)) == NT_OK)
-                if (ai.type == NTFS_AT_DATA && ai.name_len && ai.lowest_vcn == 0)
-                    print_entry(w, path, plen, de.name, de.name_len, ai.name, &st, ai.size, &de);
-            if (rc != NT_END)
-                note_err(w, vreport(im, rc, de.name));
-        }
-        ntfs_close(f);
-    recurse:
-        if (w->o->recursive && st.is_dir && !st.reparse_tag && !seen_mark(w, NTFS_REF_RECORD(de.ref))) {
-            dir_job j;
-            j.ref = de.ref;
-            j.path = malloc(plen + de.name_len + 2);
-            if (!j.path)
-                continue;
-            memcpy(j.path, path, plen);
-            j.path[plen] = '/';
-            memcpy(j.path + plen + 1, de.name, de.name_len + 1);
-            if (w->n == w->cap) {
-                size_t nc = w->cap ? 2 * w->cap : 64;
-                dir_job *p = realloc(w->stack, nc * sizeof *p);
-                if (!p) {
-                    free(j.path);
-                    continue;
-                }
-                w->stack = p;
-                w->cap = nc;
-            }
-            w->stack[w->n++] = j;
-        }
-    }
-    if (rc != NT_END)
-        note_err(w, vreport(im, rc, path[0] ? path : "/"));
-    ntfs_dir_close(it);
-    ntfs_close(dir);
-    return 0;
-}
-
-static int do_ls(image *im, const opts *o)
-{
-    walker w;
-    ntfs_file *f;
-    ntfs_stat st;
-    const char *p = o->path ? o->path : "/";
-    char *root;
-    size_t n;
-    int rc;
-
-    memset(&w, 0, sizeof w);
-    w.im = im;
-    w.o = o;
-    rc = ntfs_open_path(im->vol, p, &f);
-    if (rc)
-        return vreport(im, rc, p);
-    rc = ntfs_file_stat(f, &st);
-    ntfs_close(f);
-    if (rc)
-        return vreport(im, rc, p);
-    /* Canonical "/a/b" form of the starting path for printing. */
-    root = malloc(strlen(p) + 2);
-    if (!root)
-        return EXIT_NTKIT_IO;
-    n = 0;
-    for (const char *s = p; *s;) {
-        while (*s == '/' || *s == '\\')
-            s++;
-        if (!*s)
-            break;
-        root[n++] = '/';
-        while (*s && *s != '/' && *s != '\\')
-            root[n++] = *s++;
-    }
-    root[n] = 0;
-    if (!st.is_dir || st.reparse_tag) {
-        ntfs_dirent de;
-        const char *slash = strrchr(root, '/');
-        memset(&de, 0, sizeof de);
-        print_entry(&w, root, slash ? (size_t)(slash - root) : 0, slash ? slash + 1 : root,
-                    strlen(slash ? slash + 1 : root), NULL, &st, 0, &de);
-        free(root);
-        return 0;
-    }
-    seen_mark(&w, NTFS_REF_RECORD(st.ref));
-    w.stack = malloc(sizeof *w.stack);
-    if (!w.stack) {
-        free(root);
-        return EXIT_NTKIT_IO;
-    }
-    w.cap = 1;
-    w.stack[w.n++] = (dir_job){st.ref, root};
-    while (w.n) {
-        dir_job j = w.stack[--w.n];
-        note_err(&w, list_dir(&w, j.ref, j.path));
-        free(j.path);
-    }
-    free(w.stack);
-    free(w.seen);
-    return w.worst;
-}
-
 /* ---- cat ---- */
 
 /* Splits "dir/file:stream" at the last ':' after the last separator. */
@@ -621,7 +187,7 @@ static char *split_stream(const char *arg, const char **stream)
     return p;
 }
 
-static int do_cat(image *im, const opts *o)
+static int do_cat(cli_ntfs_image *im, const cli_ntfs_opts *o)
 {
     const char *stream;
     ntfs_file *f;
@@ -636,13 +202,13 @@ static int do_cat(image *im, const opts *o)
         return EXIT_NTKIT_IO;
     rc = ntfs_open_path(im->vol, path, &f);
     if (rc) {
-        rc = vreport(im, rc, o->path);
+        rc = cli_ntfs_vreport(im, rc, o->path);
         free(path);
         return rc;
     }
     rc = ntfs_stream_open(f, NTFS_AT_DATA, stream, &s);
     if (rc) {
-        int ec = vreport(im, rc, o->path);
+        int ec = cli_ntfs_vreport(im, rc, o->path);
         ntfs_close(f);
         free(path);
         return ec;
@@ -678,7 +244,7 @@ static int do_cat(image *im, const opts *o)
     if (rc == -100)
         rc = EXIT_NTKIT_IO;
     else if (rc)
-        rc = vreport(im, rc, o->path);
+        rc = cli_ntfs_vreport(im, rc, o->path);
     ntfs_stream_close(s);
     ntfs_close(f);
     free(path);
@@ -687,7 +253,7 @@ static int do_cat(image *im, const opts *o)
 
 /* ---- stat ---- */
 
-static int do_stat(image *im, const opts *o)
+static int do_stat(cli_ntfs_image *im, const cli_ntfs_opts *o)
 {
     ntfs_file *f;
     ntfs_stat st;
@@ -700,32 +266,32 @@ static int do_stat(image *im, const opts *o)
 
     rc = ntfs_open_path(im->vol, o->path, &f);
     if (rc)
-        return vreport(im, rc, o->path);
+        return cli_ntfs_vreport(im, rc, o->path);
     rc = ntfs_file_stat(f, &st);
     if (rc) {
         ntfs_close(f);
-        return vreport(im, rc, o->path);
+        return cli_ntfs_vreport(im, rc, o->path);
     }
-    fmt_time(st.ctime, t[0], sizeof t[0]);
-    fmt_time(st.mtime, t[1], sizeof t[1]);
-    fmt_time(st.mft_mtime, t[2], sizeof t[2]);
-    fmt_time(st.atime, t[3], sizeof t[3]);
+    cli_ntfs_fmt_time(st.ctime, t[0], sizeof t[0]);
+    cli_ntfs_fmt_time(st.mtime, t[1], sizeof t[1]);
+    cli_ntfs_fmt_time(st.mft_mtime, t[2], sizeof t[2]);
+    cli_ntfs_fmt_time(st.atime, t[3], sizeof t[3]);
     if (json) {
         printf("{\"path\":");
-        json_str(stdout, o->path, strlen(o->path));
+        cli_ntfs_json_str(stdout, o->path, strlen(o->path));
         printf(",\"type\":\"%s\",\"mft\":%" PRIu64 ",\"seq\":%u,\"links\":%u,\"size\":%" PRIu64
                ",\"allocated\":%" PRIu64 ",\"initialized\":%" PRIu64 ",\"attributes\":",
-               type_of(&st), NTFS_REF_RECORD(st.ref), NTFS_REF_SEQ(st.ref), st.link_count, st.size,
+               cli_ntfs_type_of(&st), NTFS_REF_RECORD(st.ref), NTFS_REF_SEQ(st.ref), st.link_count, st.size,
                st.alloc_size, st.init_size);
-        json_attr_names(stdout, st.file_attributes);
+        cli_ntfs_json_attr_names(stdout, st.file_attributes);
         printf(",\"attribute_flags\":%u,\"created\":\"%s\",\"modified\":\"%s\",\"mft_modified\":\"%s\","
                "\"accessed\":\"%s\",\"owner_id\":%u,\"security_id\":%u,\"attribute_list\":%s",
                st.file_attributes, t[0], t[1], t[2], t[3], st.owner_id, st.security_id,
                st.has_attribute_list ? "true" : "false");
     } else {
-        fmt_attrs(st.file_attributes, ab);
+        cli_ntfs_fmt_attrs(st.file_attributes, ab);
         printf("path:          %s\n", o->path);
-        printf("type:          %s\n", type_of(&st));
+        printf("type:          %s\n", cli_ntfs_type_of(&st));
         printf("MFT reference: %" PRIu64 "-%u\n", NTFS_REF_RECORD(st.ref), NTFS_REF_SEQ(st.ref));
         printf("links:         %u\n", st.link_count);
         printf("size:          %" PRIu64 " (allocated %" PRIu64 ", initialized %" PRIu64 ")\n", st.size,
@@ -743,27 +309,27 @@ static int do_stat(image *im, const opts *o)
     if (json)
         printf(",\"names\":[");
     while ((rc = ntfs_file_next_name(f, &cur, &nm)) == NT_OK) {
-        fmt_time(nm.ctime, t[0], sizeof t[0]);
-        fmt_time(nm.mtime, t[1], sizeof t[1]);
-        fmt_time(nm.mft_mtime, t[2], sizeof t[2]);
-        fmt_time(nm.atime, t[3], sizeof t[3]);
+        cli_ntfs_fmt_time(nm.ctime, t[0], sizeof t[0]);
+        cli_ntfs_fmt_time(nm.mtime, t[1], sizeof t[1]);
+        cli_ntfs_fmt_time(nm.mft_mtime, t[2], sizeof t[2]);
+        cli_ntfs_fmt_time(nm.atime, t[3], sizeof t[3]);
         if (json) {
             printf("%s{\"name\":", first ? "" : ",");
-            json_str(stdout, nm.name, nm.name_len);
+            cli_ntfs_json_str(stdout, nm.name, nm.name_len);
             printf(",\"namespace\":\"%s\",\"parent\":%" PRIu64 ",\"parent_seq\":%u,\"size\":%" PRIu64
                    ",\"allocated\":%" PRIu64 ",\"flags\":%u,\"created\":\"%s\",\"modified\":\"%s\","
                    "\"mft_modified\":\"%s\",\"accessed\":\"%s\"}",
-                   ns_name(nm.name_space), NTFS_REF_RECORD(nm.parent_ref), NTFS_REF_SEQ(nm.parent_ref), nm.size,
+                   cli_ntfs_ns_name(nm.name_space), NTFS_REF_RECORD(nm.parent_ref), NTFS_REF_SEQ(nm.parent_ref), nm.size,
                    nm.alloc_size, nm.flags, t[0], t[1], t[2], t[3]);
         } else {
             printf("name:          %.*s [%s] parent %" PRIu64 "-%u\n", (int)nm.name_len, nm.name,
-                   ns_name(nm.name_space), NTFS_REF_RECORD(nm.parent_ref), NTFS_REF_SEQ(nm.parent_ref));
+                   cli_ntfs_ns_name(nm.name_space), NTFS_REF_RECORD(nm.parent_ref), NTFS_REF_SEQ(nm.parent_ref));
             printf("  $FILE_NAME times: created %s modified %s mft %s accessed %s\n", t[0], t[1], t[2], t[3]);
         }
         first = false;
     }
     if (rc != NT_END)
-        worst = vreport(im, rc, o->path);
+        worst = cli_ntfs_vreport(im, rc, o->path);
     /* attributes and streams */
     cur = 0;
     first = true;
@@ -771,14 +337,14 @@ static int do_stat(image *im, const opts *o)
         printf("],\"attrs\":[");
     while ((rc = ntfs_file_next_attr(f, &cur, &ai)) == NT_OK) {
         if (json) {
-            printf("%s{\"type\":\"%s\",\"type_code\":%u,\"name\":", first ? "" : ",", attr_type_name(ai.type), ai.type);
-            json_str(stdout, ai.name, ai.name_len);
+            printf("%s{\"type\":\"%s\",\"type_code\":%u,\"name\":", first ? "" : ",", cli_ntfs_attr_type_name(ai.type), ai.type);
+            cli_ntfs_json_str(stdout, ai.name, ai.name_len);
             printf(",\"id\":%u,\"resident\":%s,\"flags\":%u,\"lowest_vcn\":%" PRIu64 ",\"size\":%" PRIu64
                    ",\"allocated\":%" PRIu64 ",\"record\":%" PRIu64 "}",
                    ai.id, ai.resident ? "true" : "false", ai.flags, ai.lowest_vcn, ai.size, ai.alloc_size, ai.record);
         } else {
             printf("attribute:     %s%s%.*s id %u %s size %" PRIu64 "%s%s%s (record %" PRIu64 ", vcn %" PRIu64 ")\n",
-                   attr_type_name(ai.type), ai.name_len ? ":" : "", (int)ai.name_len, ai.name, ai.id,
+                   cli_ntfs_attr_type_name(ai.type), ai.name_len ? ":" : "", (int)ai.name_len, ai.name, ai.id,
                    ai.resident ? "resident" : "non-resident", ai.size, (ai.flags & 0xFF) ? " compressed" : "",
                    (ai.flags & 0x4000) ? " encrypted" : "", (ai.flags & 0x8000) ? " sparse" : "", ai.record,
                    ai.lowest_vcn);
@@ -786,7 +352,7 @@ static int do_stat(image *im, const opts *o)
         first = false;
     }
     if (rc != NT_END && !worst)
-        worst = vreport(im, rc, o->path);
+        worst = cli_ntfs_vreport(im, rc, o->path);
     if (json)
         printf("]");
     /* data runs of the unnamed $DATA */
@@ -822,9 +388,9 @@ static int do_stat(image *im, const opts *o)
         if (rp && ntfs_readlink(f, rp) == NT_OK) {
             if (json) {
                 printf(",\"reparse_tag\":%u,\"reparse_target\":", rp->tag);
-                json_str(stdout, rp->target, rp->target_len);
+                cli_ntfs_json_str(stdout, rp->target, rp->target_len);
                 printf(",\"reparse_substitute\":");
-                json_str(stdout, rp->substitute, rp->substitute_len);
+                cli_ntfs_json_str(stdout, rp->substitute, rp->substitute_len);
                 printf(",\"reparse_relative\":%s", rp->relative ? "true" : "false");
             } else {
                 printf("reparse tag:   0x%08x%s\n", rp->tag,
@@ -866,8 +432,8 @@ static int do_stat(image *im, const opts *o)
 int cmd_ntfs(int argc, char **argv)
 {
     const char *sub = argc > 1 ? argv[1] : NULL;
-    image im;
-    opts o;
+    cli_ntfs_image im;
+    cli_ntfs_opts o;
     int rc;
 
     if (!sub || !strcmp(sub, "--help") || !strcmp(sub, "-h") || !strcmp(sub, "help")) {
@@ -894,18 +460,18 @@ int cmd_ntfs(int argc, char **argv)
         usage_sub(stderr, sub);
         return EXIT_NTKIT_USAGE;
     }
-    rc = image_open(&im, &o);
+    rc = cli_ntfs_image_open(&im, &o);
     if (rc)
         return rc;
     if (!strcmp(sub, "info"))
         rc = do_info(&im, &o);
     else if (!strcmp(sub, "ls"))
-        rc = do_ls(&im, &o);
+        rc = cli_ntfs_ls(&im, &o);
     else if (!strcmp(sub, "cat"))
         rc = do_cat(&im, &o);
     else
         rc = do_stat(&im, &o);
     fflush(stdout);
-    image_close(&im);
+    cli_ntfs_image_close(&im);
     return rc;
 }
