@@ -282,8 +282,9 @@ int ntfs_file_next_attr(ntfs_file *f, size_t *cursor, ntfs_attr_info *info);
  * LZX workspace, a 4 KiB table window and up to 4 cached chunks (chunks
  * are 4, 8, 16 or 32 KiB), all freed by ntfs_stream_close. WIM-backed
  * files, unknown versions or algorithms, or files without a
- * WofCompressedData stream read as stored. ntfs_stream_get_info/get_run
- * describe the stored (sparse) unnamed $DATA. A WofCompressedData stream
+ * WofCompressedData stream read as stored. For such a stream
+ * ntfs_stream_get_info/get_run describe where the data is stored: the
+ * WofCompressedData stream (see ntfs_stream_get_info). A WofCompressedData stream
  * shorter than its chunk table makes this open fail with NT_ERR_CORRUPT.
  * Errors: NT_ERR_NOT_FOUND, NT_ERR_INVALID (bad UTF-8 name), NT_ERR_CORRUPT
  * (bad run list, extents that do not fit together, runs outside the
@@ -302,9 +303,24 @@ typedef struct ntfs_stream_info {
     bool resident, compressed, sparse, encrypted;
     uint32_t compression_unit; /* bytes, 0 when not compressed */
     size_t run_count;
+    /* WOF ("Compact OS") file read decompressed (see ntfs_stream_open):
+     * wof is true and wof_algorithm is 0 XPRESS4K, 1 LZX, 2 XPRESS8K or
+     * 3 XPRESS16K; otherwise false and 0. */
+    bool wof;
+    uint32_t wof_algorithm;
 } ntfs_stream_info;
 
-/* Fills `info` with the stream's sizes and flags. */
+/* Fills `info` with the stream's sizes and flags.
+ * For the unnamed $DATA of a WOF file (info->wof) the sizes and runs tell
+ * where the data is stored, which is the WofCompressedData stream: size
+ * and init_size are the uncompressed (logical) size that reads return,
+ * alloc_size is WofCompressedData's allocated size, compressed is true,
+ * compression_unit is the WOF chunk size (4, 8, 16 or 32 KiB), resident,
+ * sparse and run_count are WofCompressedData's, and ntfs_stream_get_run
+ * returns WofCompressedData's runs. As with LZNT1, a cluster of those runs
+ * holds compressed bytes: byte offsets in the stream do not map onto them.
+ * The unnamed $DATA itself (usually sparse, with no clusters) is not
+ * described. */
 void ntfs_stream_get_info(const ntfs_stream *s, ntfs_stream_info *info);
 
 typedef struct ntfs_run {
@@ -314,7 +330,9 @@ typedef struct ntfs_run {
 } ntfs_run;
 
 /* Returns NT_OK and the `index`-th data run of a non-resident stream, or
- * NT_END past the last one (and for resident streams). */
+ * NT_END past the last one (and for resident streams). For a WOF file's
+ * unnamed $DATA these are the runs of its WofCompressedData stream (see
+ * ntfs_stream_get_info). */
 int ntfs_stream_get_run(const ntfs_stream *s, size_t index, ntfs_run *run);
 
 /* Reads up to `len` bytes at `offset` into `buf`, like pread: `*got`

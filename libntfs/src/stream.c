@@ -59,13 +59,12 @@ int ntfs_data_add_extent(ntfs_volume *v, ntfs_data *d, const ntfs_attr *at, uint
         }
         d->next_vcn = 0;
     } else if (at->resident || d->resident || at->lowest_vcn != d->next_vcn) {
-        return ntfs_fail(v, NT_ERR_CORRUPT, dev, recno,
-                         "attribute: extents do not continue each other");
+        return ntfs_fail(v, NT_ERR_CORRUPT, dev, recno, "attribute: extents do not continue each other");
     }
     if (at->highest_vcn != UINT64_MAX && at->highest_vcn >= (UINT64_MAX >> (v->g.cluster_shift + 1)))
         return ntfs_fail(v, NT_ERR_CORRUPT, dev, recno, "attribute: absurd highest VCN");
-    rc = ntfs_runs_decode(at->runs, at->runs_len, at->lowest_vcn, at->highest_vcn,
-                          v->g.total_clusters, &d->rl, &v->a, &rule, &where);
+    rc = ntfs_runs_decode(at->runs, at->runs_len, at->lowest_vcn, at->highest_vcn, v->g.total_clusters,
+                          &d->rl, &v->a, &rule, &where);
     if (rc == NT_ERR_CORRUPT)
         return ntfs_fail(v, rc, dev, recno, rule);
     if (rc)
@@ -296,6 +295,12 @@ static stream_box *box_of(ntfs_stream *s)
     return nt_container_of(s, stream_box, s);
 }
 
+/* The WOF reader of a stream, or NULL. */
+static const ntfs_wof_reader *wof_of(const ntfs_stream *s)
+{
+    return ((const stream_box *)((const char *)s - offsetof(stream_box, s)))->wof;
+}
+
 int ntfs_stream_open(ntfs_file *f, uint32_t type, const char *name, ntfs_stream **out)
 {
     ntfs_volume *v = f->vol;
@@ -361,24 +366,39 @@ uint64_t ntfs_stream_size(const ntfs_stream *s)
     return s->d.data_size;
 }
 
+/* The data whose runs describe where the stream is stored: for a WOF
+ * file, its WofCompressedData stream (ntfs.h, ntfs_stream_get_info). */
+static const ntfs_data *stored_of(const ntfs_stream *s)
+{
+    const ntfs_wof_reader *w = wof_of(s);
+    return w ? ntfs_wof_reader_stored(w) : &s->d;
+}
+
 void ntfs_stream_get_info(const ntfs_stream *s, ntfs_stream_info *info)
 {
+    const ntfs_wof_reader *w = wof_of(s);
+    const ntfs_data *d = stored_of(s);
+
     info->size = s->d.data_size;
-    info->alloc_size = s->d.alloc_size;
-    info->init_size = s->d.init_size;
-    info->resident = s->d.resident;
-    info->compressed = (s->d.flags & 0x00FF) != 0;
-    info->sparse = (s->d.flags & 0x8000) != 0;
-    info->encrypted = (s->d.flags & 0x4000) != 0;
-    info->compression_unit = s->d.cu_size;
-    info->run_count = s->d.rl.count;
+    info->alloc_size = d->alloc_size;
+    info->init_size = w ? s->d.data_size : s->d.init_size;
+    info->resident = d->resident;
+    info->compressed = w || (d->flags & 0x00FF) != 0;
+    info->sparse = (d->flags & 0x8000) != 0;
+    info->encrypted = (d->flags & 0x4000) != 0;
+    info->compression_unit = w ? ntfs_wof_reader_chunk_size(w) : d->cu_size;
+    info->run_count = d->rl.count;
+    info->wof = w != 0;
+    info->wof_algorithm = w ? ntfs_wof_reader_algorithm(w) : 0;
 }
 
 int ntfs_stream_get_run(const ntfs_stream *s, size_t index, ntfs_run *run)
 {
-    if (index >= s->d.rl.count)
+    const ntfs_data *d = stored_of(s);
+
+    if (index >= d->rl.count)
         return NT_END;
-    *run = s->d.rl.runs[index];
+    *run = d->rl.runs[index];
     return NT_OK;
 }
 

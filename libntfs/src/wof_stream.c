@@ -69,6 +69,21 @@ static int read_wof_reparse(ntfs_file *f, ntfs_wof_info *info, bool *is_wof)
     return NT_OK;
 }
 
+const ntfs_data *ntfs_wof_reader_stored(const ntfs_wof_reader *r)
+{
+    return &r->wcd;
+}
+
+uint32_t ntfs_wof_reader_algorithm(const ntfs_wof_reader *r)
+{
+    return r->geo.algorithm;
+}
+
+uint32_t ntfs_wof_reader_chunk_size(const ntfs_wof_reader *r)
+{
+    return r->geo.chunk_size;
+}
+
 void ntfs_wof_reader_close(ntfs_volume *v, ntfs_wof_reader *r)
 {
     size_t i;

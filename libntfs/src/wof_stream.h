@@ -30,6 +30,14 @@ typedef struct ntfs_wof_reader ntfs_wof_reader;
  * NT_ERR_NOMEM. */
 int ntfs_wof_reader_open(ntfs_file *f, const ntfs_data *unnamed, ntfs_wof_reader **out);
 
+/* The WofCompressedData stream a reader decodes (its sizes and runs are
+ * what ntfs_stream_get_info/get_run report for a WOF file). */
+const ntfs_data *ntfs_wof_reader_stored(const ntfs_wof_reader *r);
+
+/* The reader's algorithm (ntfs_wof_algorithm) and chunk size. */
+uint32_t ntfs_wof_reader_algorithm(const ntfs_wof_reader *r);
+uint32_t ntfs_wof_reader_chunk_size(const ntfs_wof_reader *r);
+
 /* Frees a reader and its buffers. NULL is ignored. */
 void ntfs_wof_reader_close(ntfs_volume *v, ntfs_wof_reader *r);
 
