@@ -10,12 +10,14 @@
 #include "common_arena.h"
 #include "nthive.h"
 
-/* A hive file mapped read-only, plus the arena that backs the parser's
- * allocations (the walker's stack and visited-set). */
+/* A hive file mapped read-only (or, for a gzip host file or IMAGE::PATH,
+ * read into memory), plus the arena that backs the parser's allocations
+ * (the walker's stack and visited-set). */
 typedef struct hive_file {
     const char *path;
     void *map;
     size_t size;
+    bool map_is_heap; /* map came from malloc (hive_source_read), not mmap */
     nthive hive;
     cli_arena arena; /* the parser's heap (chunk allocator) */
     bool have_arena;
@@ -28,7 +30,9 @@ typedef struct hive_opts {
     size_t heap; /* --heap, 0 = default */
 } hive_opts;
 
-/* Maps and opens; prints the error and returns an exit code on failure. */
+/* Maps and opens `path`, any spec of common_hive_source.h (host file,
+ * SYSTEM.gz, IMAGE::PATH); prints the error and returns an exit code on
+ * failure. */
 int hive_file_open(hive_file *f, const char *path, const hive_opts *o);
 void hive_file_close(hive_file *f);
 

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "common_hive_source.h"
 #include "hive_logs.h"
 
 /* libc behind the replay's one allocation (front-end code). */
@@ -31,41 +32,11 @@ const nt_allocator hive_logs_libc = {NULL, libc_alloc, libc_free, NULL};
 
 int hive_logs_read_file(const char *path, uint8_t **data, size_t *size)
 {
-    struct stat st;
-    int fd = open(path, O_RDONLY);
-    size_t done = 0;
-    uint8_t *buf;
-
-    *data = NULL;
-    *size = 0;
-    if (fd < 0 || fstat(fd, &st) < 0) {
-        fprintf(stderr, "ntkit: %s: %s\n", path, strerror(errno));
-        if (fd >= 0)
-            close(fd);
-        return errno == ENOENT ? EXIT_NTKIT_NOT_FOUND : EXIT_NTKIT_IO;
-    }
-    if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size > ((uint64_t)1 << 31)) {
-        fprintf(stderr, "ntkit: %s: not a regular file of at most 2 GiB\n", path);
-        close(fd);
-        return EXIT_NTKIT_IO;
-    }
-    buf = malloc((size_t)st.st_size + 1);
-    if (!buf)
-        abort();
-    while (done < (size_t)st.st_size) {
-        ssize_t n = read(fd, buf + done, (size_t)st.st_size - done);
-        if (n <= 0) {
-            fprintf(stderr, "ntkit: %s: read: %s\n", path, n < 0 ? strerror(errno) : "short file");
-            free(buf);
-            close(fd);
-            return EXIT_NTKIT_IO;
-        }
-        done += (size_t)n;
-    }
-    close(fd);
-    *data = buf;
-    *size = done;
-    return EXIT_NTKIT_OK;
+    char err[512];
+    int rc = hive_source_read(path, data, size, err, sizeof err);
+    if (rc)
+        fprintf(stderr, "ntkit: %s\n", err);
+    return rc;
 }
 
 int hive_logs_strip(hive_logs_opts *o, int *argc, char **argv)
@@ -95,61 +66,21 @@ int hive_logs_strip(hive_logs_opts *o, int *argc, char **argv)
     return EXIT_NTKIT_OK;
 }
 
-/* Whether `name` is `base` + one of the log suffixes, ignoring case (Windows
- * names are case-insensitive; copies keep whatever case they had). */
-static bool is_log_of(const char *name, const char *base)
-{
-    static const char *const suffixes[] = {".log", ".log1", ".log2"};
-    size_t bl = strlen(base), nl = strlen(name);
-    if (nl <= bl || strncasecmp(name, base, bl) != 0)
-        return false;
-    for (size_t i = 0; i < 3; i++)
-        if (!strcasecmp(name + bl, suffixes[i]))
-            return true;
-    return false;
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 size_t hive_logs_find(const char *hive, char **paths, size_t max)
 {
-    const char *slash = strrchr(hive, '/');
-    char *dir = slash ? strndup(hive, (size_t)(slash - hive) + 1) : strdup("./");
-    const char *base = slash ? slash + 1 : hive;
-    DIR *d;
-    struct dirent *e;
-    size_t n = 0;
-
-    if (!dir)
-        abort();
-    d = opendir(dir);
-    if (!d) {
-        free(dir);
-        return 0;
-    }
-    while ((e = readdir(d)) != NULL && n < max) {
-        if (!is_log_of(e->d_name, base))
-            continue;
-        paths[n] = malloc(strlen(dir) + strlen(e->d_name) + 1);
-        if (!paths[n])
-            abort();
-        strcpy(paths[n], slash ? dir : "");
-        strcat(paths[n], e->d_name);
-        n++;
-    }
-    closedir(d);
-    free(dir);
-    /* .LOG, .LOG1, .LOG2 in a stable order. */
-    qsort(paths, n, sizeof *paths, cmp_str);
-    return n;
+    /* Windows names are case-insensitive; copies keep whatever case they
+     * had. Inside an image the directory is listed through libntfs. */
+    static const char *const suffixes[] = {".LOG", ".LOG1", ".LOG2"};
+    return hive_source_siblings(hive, suffixes, 3, paths, max);
 }
 
 static const char *log_base(const char *p)
 {
-    const char *s = strrchr(p, '/');
+    const char *s = strrchr(p, '/'), *b = strrchr(p, '\\'), *c = strstr(p, "::");
+    if (b && (!s || b > s))
+        s = b;
+    if (!s && c)
+        s = c + 1;
     return s ? s + 1 : p;
 }
 
@@ -161,8 +92,9 @@ void hive_logs_describe(FILE *out, const hive_logs_state *s)
         return;
     }
     if (s->would_replay) {
-        fprintf(out, "dirty, not replayed (logs are applied with --logs or --log FILE); they would give %u "
-                     "entr%s, %u pages, final sequence %u",
+        fprintf(out,
+                "dirty, not replayed (logs are applied with --logs or --log FILE); they would give %u "
+                "entr%s, %u pages, final sequence %u",
                 r->entries, r->entries == 1 ? "y" : "ies", r->pages, r->final_seq);
         return;
     }
@@ -177,7 +109,8 @@ void hive_logs_describe(FILE *out, const hive_logs_state *s)
                 fprintf(out, "; %s: %s", log_base(s->log_paths[i]), r->log_diag[i].rule);
         return;
     }
-    fprintf(out, "dirty (%s%s%s), replayed from", r->dirty & NTHIVE_DIRTY_SEQUENCE ? "sequence numbers differ" : "",
+    fprintf(out, "dirty (%s%s%s), replayed from",
+            r->dirty & NTHIVE_DIRTY_SEQUENCE ? "sequence numbers differ" : "",
             (r->dirty & NTHIVE_DIRTY_SEQUENCE) && (r->dirty & ~NTHIVE_DIRTY_SEQUENCE) ? ", " : "",
             r->dirty & NTHIVE_DIRTY_BASE       ? "base block invalid"
             : r->dirty & NTHIVE_DIRTY_CHECKSUM ? "checksum mismatch"
@@ -185,7 +118,9 @@ void hive_logs_describe(FILE *out, const hive_logs_state *s)
     for (size_t i = 0; i < s->nlogs; i++)
         if (r->logs_applied & (1u << i))
             fprintf(out, " %s", log_base(s->log_paths[i]));
-    fprintf(out, " (%s format): %u entr%s, %u page%s, sequence %u..%u, final sequence %u, hive bins %u -> %u bytes%s%s",
+    fprintf(out,
+            " (%s format): %u entr%s, %u page%s, sequence %u..%u, final sequence %u, hive bins %u -> %u "
+            "bytes%s%s",
             r->format == NTHIVE_LOG_OLD ? "old DIRT" : "new HvLE", r->entries, r->entries == 1 ? "y" : "ies",
             r->pages, r->pages == 1 ? "" : "s", r->first_seq, r->last_seq, r->final_seq, r->old_bins_size,
             r->new_bins_size, r->base_recovered ? ", base block recovered from the log" : "",
@@ -201,36 +136,46 @@ int hive_logs_replay(const char *hive, const hive_logs_opts *o, hive_logs_state 
 
     memset(s, 0, sizeof *s);
     /* The verdict needs only the base block: read the first page, and the
-     * whole file only when there is something to replay. */
+     * whole file only when there is something to replay. A file inside an
+     * image or a gzip file is read whole once. */
     {
         uint8_t head[4096];
-        ssize_t got = -1;
-        int fd = open(hive, O_RDONLY);
-        if (fd >= 0) {
-            got = pread(fd, head, sizeof head, 0);
-            close(fd);
+        size_t got = 0;
+        bool whole = hive_source_classify(hive, NULL) != HIVE_SOURCE_HOST;
+
+        rc = whole ? hive_source_read(hive, &data, &size, s->error, sizeof s->error)
+                   : hive_source_read_head(hive, head, sizeof head, &got, s->error, sizeof s->error);
+        if (rc)
+            return rc; /* the command reports it (s->error holds the line) */
+        if (whole) {
+            got = size < sizeof head ? size : sizeof head;
+            memcpy(head, data, got);
         }
-        if (got < 0)
-            return hive_logs_read_file(hive, &data, &size); /* reports the error */
-        s->dirty = nthive_dirty(head, (size_t)got) != 0;
+        s->dirty = nthive_dirty(head, got) != 0;
         /* A non-hive (a log, a fragment) is left to the command to reject. */
         if (got < 512 || memcmp(head, "regf", 4) != 0 ||
-            nthive_log_format(head, (size_t)got, NULL) != NTHIVE_LOG_NONE)
+            nthive_log_format(head, got, NULL) != NTHIVE_LOG_NONE)
             s->dirty = false;
         if (!s->dirty || o->no_logs) {
             if (s->dirty)
                 s->skipped_reason = "--no-logs given";
+            if (whole)
+                free(data);
             return EXIT_NTKIT_OK;
         }
         /* Logs that will not be applied are only worth reading for info. */
         if (!o->nlogs && !o->auto_logs && !HIVE_LOGS_AUTO_DEFAULT && !o->probe) {
             s->skipped_reason = "logs are applied with --logs or --log FILE";
+            if (whole)
+                free(data);
             return EXIT_NTKIT_OK;
         }
+        if (!whole) {
+            rc = hive_source_read(hive, &data, &size, s->error, sizeof s->error);
+            if (rc)
+                return rc;
+        }
     }
-    rc = hive_logs_read_file(hive, &data, &size);
-    if (rc)
-        return rc;
     if (o->nlogs) {
         for (size_t i = 0; i < o->nlogs; i++) {
             s->log_paths[i] = strdup(o->logs[i]);
@@ -273,7 +218,6 @@ out:
     free(data);
     return rc;
 }
-
 
 void hive_logs_state_free(hive_logs_state *s)
 {

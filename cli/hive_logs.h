@@ -13,7 +13,7 @@
 typedef struct hive_logs_opts {
     const char *logs[NTHIVE_MAX_LOGS]; /* --log FILE, in order */
     size_t nlogs;
-    bool no_logs; /* --no-logs */
+    bool no_logs;   /* --no-logs */
     bool auto_logs; /* --logs: pick up HIVE.LOG* beside the hive */
     bool probe;     /* info: try a replay that will not be applied, to report it */
 } hive_logs_opts;
@@ -33,20 +33,25 @@ typedef struct hive_logs_state {
     nthive_replay_report report;
     uint8_t *out;
     size_t out_size;
-    int fd; /* memfd holding out, once written */
+    int fd;          /* memfd holding out, once written */
+    char error[512]; /* why the primary could not be read (when that failed) */
 } hive_logs_state;
 
 extern const nt_allocator hive_logs_libc;
 
-/* Reads a whole file (at most 2 GiB) into malloc'd memory. */
+/* Reads a whole file (at most 2 GiB) into malloc'd memory: any spec of
+ * common_hive_source.h (host file, FILE.gz, IMAGE::PATH); prints the error. */
 int hive_logs_read_file(const char *path, uint8_t **data, size_t *size);
 /* Removes --log FILE and --no-logs from argv (argv[0] kept). */
 int hive_logs_strip(hive_logs_opts *o, int *argc, char **argv);
-/* Log files beside `hive` (case-insensitive .LOG/.LOG1/.LOG2), sorted. */
+/* Log files beside `hive` (case-insensitive .LOG/.LOG1/.LOG2), sorted; for
+ * IMAGE::PATH the same directory inside the image (specs IMAGE::DIR/NAME). */
 size_t hive_logs_find(const char *hive, char **paths, size_t max);
 /* Reads the hive; when it is dirty (and logs are allowed and found),
  * replays them into s->out. Returns an exit code (0 also when nothing
- * was replayed: see s). */
+ * was replayed: see s). When the hive itself cannot be read nothing is
+ * printed: s->error holds the line (the command reports it when it opens
+ * the hive). */
 int hive_logs_replay(const char *hive, const hive_logs_opts *o, hive_logs_state *s);
 /* One line (without newline) saying dirty / replayed / not replayed, why. */
 void hive_logs_describe(FILE *out, const hive_logs_state *s);

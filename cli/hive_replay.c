@@ -65,6 +65,8 @@ int hive_cmd_replay(int argc, char **argv, const hive_logs_opts *o)
         lo.auto_logs = true;
         rc = hive_logs_replay(in, &lo, &s);
     }
+    if (rc && s.error[0])
+        fprintf(stderr, "ntkit: %s\n", s.error);
     if (rc) {
         hive_logs_state_free(&s);
         return rc;

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "common_hive_source.h"
 #include "hive_cli.h"
 
 int hive_file_open(hive_file *f, const char *path, const hive_opts *o)
@@ -18,12 +19,30 @@ int hive_file_open(hive_file *f, const char *path, const hive_opts *o)
 
     memset(f, 0, sizeof *f);
     f->path = path;
+    if (hive_source_classify(path, NULL) != HIVE_SOURCE_HOST) {
+        /* Compressed or inside an image: the whole file in memory. */
+        uint8_t *data;
+        char err[512];
+        r = hive_source_read(path, &data, &f->size, err, sizeof err);
+        if (r) {
+            fprintf(stderr, "ntkit: %s\n", err);
+            return r;
+        }
+        f->map = data;
+        f->map_is_heap = true;
+        goto parse;
+    }
     fd = open(path, O_RDONLY);
     if (fd < 0 || fstat(fd, &st) < 0) {
         fprintf(stderr, "ntkit: %s: %s\n", path, strerror(errno));
         if (fd >= 0)
             close(fd);
         return errno == ENOENT ? EXIT_NTKIT_NOT_FOUND : EXIT_NTKIT_IO;
+    }
+    if (S_ISDIR(st.st_mode)) {
+        fprintf(stderr, "ntkit: %s: is a directory, not a hive file\n", path);
+        close(fd);
+        return EXIT_NTKIT_USAGE;
     }
     if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode)) {
         fprintf(stderr, "ntkit: %s: not a regular file\n", path);
@@ -41,6 +60,7 @@ int hive_file_open(hive_file *f, const char *path, const hive_opts *o)
         }
     }
     close(fd);
+parse:
     r = nthive_open(&f->hive, f->map ? f->map : (const void *)"", f->size);
     if (r) {
         hive_report(f);
@@ -68,7 +88,9 @@ int hive_file_open(hive_file *f, const char *path, const hive_opts *o)
 
 void hive_file_close(hive_file *f)
 {
-    if (f->map)
+    if (f->map && f->map_is_heap)
+        free(f->map);
+    else if (f->map)
         munmap(f->map, f->size);
     if (f->have_arena) {
         if (f->bin_index)
