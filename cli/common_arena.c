@@ -6,10 +6,40 @@
 #include <stdlib.h>
 #include <sys/mman.h>
 
+static size_t chunks_of(size_t size)
+{
+    return size ? (size + CLI_ARENA_CHUNK - 1) / CLI_ARENA_CHUNK : 1;
+}
+
+/* Returns every binned block to the heap. */
+static void bins_flush(cli_arena *a)
+{
+    for (size_t n = 1; n <= CLI_ARENA_BIN_CHUNKS; n++)
+        while (a->bins[n]) {
+            void *p = a->bins[n];
+            a->bins[n] = *(void **)p;
+            nt_chunk_free(&a->heap, p, n * CLI_ARENA_CHUNK, CLI_ARENA_CHUNK);
+        }
+    a->binned_bytes = 0;
+}
+
 static void *arena_alloc(void *ctx, size_t size, size_t align)
 {
     cli_arena *a = ctx;
-    void *p = nt_chunk_alloc(&a->heap, size, align);
+    size_t n = chunks_of(size);
+    void *p;
+
+    if (n <= CLI_ARENA_BIN_CHUNKS && a->bins[n] && (align <= CLI_ARENA_CHUNK || ((uintptr_t)a->bins[n] & (align - 1)) == 0)) {
+        p = a->bins[n];
+        a->bins[n] = *(void **)p;
+        a->binned_bytes -= n * CLI_ARENA_CHUNK;
+        return p;
+    }
+    p = nt_chunk_alloc(&a->heap, size, align);
+    if (!p && a->binned_bytes) {
+        bins_flush(a);
+        p = nt_chunk_alloc(&a->heap, size, align);
+    }
     if (!p) {
         a->exhausted = true;
         a->failed_size = size;
@@ -20,13 +50,32 @@ static void *arena_alloc(void *ctx, size_t size, size_t align)
 static void arena_free(void *ctx, void *ptr, size_t size, size_t align)
 {
     cli_arena *a = ctx;
+    size_t n = chunks_of(size);
+    uintptr_t p = (uintptr_t)ptr, base = (uintptr_t)a->mem;
+
+    /* Only blocks of this heap go to a bin (the heap rejects others). */
+    if (ptr && n <= CLI_ARENA_BIN_CHUNKS && p >= base && p - base < a->bytes && (p - base) % CLI_ARENA_CHUNK == 0 &&
+        a->binned_bytes + n * CLI_ARENA_CHUNK <= CLI_ARENA_BIN_BYTES) {
+        *(void **)ptr = a->bins[n];
+        a->bins[n] = ptr;
+        a->binned_bytes += n * CLI_ARENA_CHUNK;
+        return;
+    }
     nt_chunk_free(&a->heap, ptr, size, align);
 }
 
 static void *arena_realloc(void *ctx, void *ptr, size_t old_size, size_t new_size, size_t align)
 {
     cli_arena *a = ctx;
-    void *p = nt_chunk_realloc(&a->heap, ptr, old_size, new_size, align);
+    void *p;
+
+    if (!ptr)
+        return arena_alloc(ctx, new_size, align);
+    p = nt_chunk_realloc(&a->heap, ptr, old_size, new_size, align);
+    if (!p && a->binned_bytes) {
+        bins_flush(a);
+        p = nt_chunk_realloc(&a->heap, ptr, old_size, new_size, align);
+    }
     if (!p) {
         a->exhausted = true;
         a->failed_size = new_size;
@@ -40,7 +89,7 @@ int cli_arena_init(cli_arena *a, size_t bytes)
         bytes = CLI_ARENA_DEFAULT_BYTES;
     bytes = (bytes + 4095) & ~(size_t)4095;
     *a = (cli_arena){0};
-    a->bitmap_bytes = nt_chunk_bitmap_bytes(bytes, 16);
+    a->bitmap_bytes = nt_chunk_bitmap_bytes(bytes, CLI_ARENA_CHUNK);
     a->mem = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (a->mem == MAP_FAILED)
         return -1;
@@ -51,11 +100,12 @@ int cli_arena_init(cli_arena *a, size_t bytes)
         return -1;
     }
     a->bytes = bytes;
-    if (nt_chunk_init(&a->heap, a->mem, bytes, a->bitmap, a->bitmap_bytes, 16) != 0) {
-        cli_arena_fini(a);
-        errno = EINVAL;
-        return -1;
-    }
+    /* Fresh anonymous pages are zero, and an all-zero bitmap is an empty
+     * heap: set the heap up without nt_chunk_init's memset, which would
+     * touch every bitmap page (2 MiB for the default 256 MiB) at start-up.
+     * Both regions are page-aligned, as the initialiser requires. */
+    _Static_assert(CLI_ARENA_CHUNK == 1u << 4, "chunk shift below");
+    a->heap = (nt_chunk_heap)NT_CHUNK_HEAP_INIT(a->mem, bytes, a->bitmap, 4);
     a->iface = (nt_allocator){.ctx = a, .alloc = arena_alloc, .free = arena_free, .realloc = arena_realloc};
     return 0;
 }
