@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common_hive_source.h"
 #include "nthive.h"
 #include "ntkitfs_hive.h"
 
@@ -308,6 +309,14 @@ static void hv_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
     }
 }
 
+static void release_hive(void *map, size_t size, bool heap)
+{
+    if (heap)
+        free(map);
+    else
+        munmap(map, size);
+}
+
 static const struct fuse_lowlevel_ops hive_ops = {
     .lookup = hv_lookup,
     .getattr = hv_getattr,
@@ -318,35 +327,52 @@ static const struct fuse_lowlevel_ops hive_ops = {
 
 int ntkitfs_hive_run(const char *path, const char *mountpoint, struct fuse_args *args, int foreground)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        fprintf(stderr, "ntkitfs: cannot open %s: %s\n", path, strerror(errno));
-        return 1;
-    }
-    struct stat st;
-    if (fstat(fd, &st) != 0 || st.st_size <= 0) {
-        fprintf(stderr, "ntkitfs: %s: empty or unreadable\n", path);
+    /* A host file is mapped; SYSTEM.gz and IMAGE::PATH are read into memory
+     * (common_hive_source.h), which also unmounts the image again. */
+    void *map = NULL;
+    size_t size = 0;
+    bool heap = hive_source_classify(path, NULL) != HIVE_SOURCE_HOST;
+    if (heap) {
+        char err[512];
+        uint8_t *data;
+        if (hive_source_read(path, &data, &size, err, sizeof err) != 0) {
+            fprintf(stderr, "ntkitfs: %s\n", err);
+            return 1;
+        }
+        hive_source_release();
+        map = data;
+    } else {
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0) {
+            fprintf(stderr, "ntkitfs: cannot open %s: %s\n", path, strerror(errno));
+            return 1;
+        }
+        struct stat st;
+        if (fstat(fd, &st) != 0 || st.st_size <= 0) {
+            fprintf(stderr, "ntkitfs: %s: empty or unreadable\n", path);
+            close(fd);
+            return 1;
+        }
+        size = (size_t)st.st_size;
+        map = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
         close(fd);
-        return 1;
-    }
-    void *map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-    close(fd);
-    if (map == MAP_FAILED) {
-        fprintf(stderr, "ntkitfs: %s: cannot map: %s\n", path, strerror(errno));
-        return 1;
+        if (map == MAP_FAILED) {
+            fprintf(stderr, "ntkitfs: %s: cannot map: %s\n", path, strerror(errno));
+            return 1;
+        }
     }
     static hive_fs fs;
     fs.uid = getuid();
     fs.gid = getgid();
     nthive_key root;
-    int rc = nthive_open(&fs.h, map, (size_t)st.st_size);
+    int rc = nthive_open(&fs.h, map, size);
     if (rc == NT_OK)
         rc = nthive_root(&fs.h, &root);
     if (rc != NT_OK) {
         const nt_diag *d = nthive_diag(&fs.h);
         fprintf(stderr, "ntkitfs: %s: not a usable hive: %s at 0x%llx: %s\n", path, nt_strerror(rc),
                 (unsigned long long)d->offset, d->rule ? d->rule : "?");
-        munmap(map, (size_t)st.st_size);
+        release_hive(map, size, heap);
         return 1;
     }
     fs.root_off = root.offset;
@@ -364,6 +390,6 @@ int ntkitfs_hive_run(const char *path, const char *mountpoint, struct fuse_args 
     }
     if (se)
         fuse_session_destroy(se);
-    munmap(map, (size_t)st.st_size);
+    release_hive(map, size, heap);
     return ret;
 }

@@ -5,7 +5,9 @@
 
 struct fuse_args;
 
-/* Maps `path`, mounts it on `mountpoint` and serves until unmounted.
+/* Reads the hive `path` names (a host file, FILE.gz or IMAGE::PATH, as in
+ * cli/common_hive_source.h), mounts it on `mountpoint` and serves until
+ * unmounted.
  * Returns the process exit status (prints a one-line error on failure). */
 int ntkitfs_hive_run(const char *path, const char *mountpoint, struct fuse_args *args, int foreground);
 
