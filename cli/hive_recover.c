@@ -38,16 +38,37 @@ static char *key_path(const nthive_key *k, size_t *len, bool *complete)
     return buf;
 }
 
+static const char *owner_name(uint32_t how)
+{
+    switch (how) {
+    case NTHIVE_OWNER_DELETED_LIST:
+        return "list";
+    case NTHIVE_OWNER_DELETED_SLACK:
+        return "list-slack";
+    case NTHIVE_OWNER_LIVE_SLACK:
+        return "live-list-slack";
+    default:
+        return "unknown";
+    }
+}
+
+static const char *state_name(int state)
+{
+    return state == NTHIVE_DATA_COMPLETE ? "complete" : state == NTHIVE_DATA_PARTIAL ? "partial" : "lost";
+}
+
+/* One recovered value. `how` says how the key was found (NTHIVE_OWNER_*,
+ * NONE for an orphan whose key is unknown). */
 static void print_value(const nthive_value *v, const char *kpath, size_t klen, bool complete, bool json,
-                        const char *found)
+                        const char *found, uint32_t how, uint32_t owner_off)
 {
     nthive_name n;
-    size_t nlen;
+    size_t nlen, plen;
     char *name;
-    const uint8_t *d;
-    size_t dl;
-    int r = nthive_deleted_value_data(v, &d, &dl);
+    const uint8_t *piece;
+    nthive_deleted_data dd;
 
+    nthive_deleted_data_init(v, &dd);
     nthive_value_name(v, &n);
     name = hive_name_dup(&n, &nlen);
     if (json) {
@@ -56,28 +77,68 @@ static void print_value(const nthive_value *v, const char *kpath, size_t klen, b
         printf(", \"value\": ");
         hive_json_string(stdout, name, nlen);
         printf(", \"type\": %u, \"data\": ", nthive_value_type(v));
-        if (r == NT_OK) {
-            putchar('"');
-            put_hex(d, dl);
-            putchar('"');
-        } else {
+        if (dd.state == NTHIVE_DATA_LOST) {
             fputs("null", stdout);
+        } else {
+            static const uint8_t zeros[256];
+            putchar('"');
+            while (nthive_deleted_data_next(&dd, &piece, &plen) == NT_OK) {
+                if (piece) {
+                    put_hex(piece, plen);
+                } else {
+                    for (size_t k = 0; k < plen; k += sizeof zeros)
+                        put_hex(zeros, plen - k < sizeof zeros ? plen - k : sizeof zeros);
+                }
+            }
+            putchar('"');
         }
-        printf(", \"deleted\": true, \"found\": \"%s\", \"offset\": %u, \"path_complete\": %s}\n", found,
-               v->offset, complete ? "true" : "false");
+        printf(", \"data_state\": \"%s\", \"size\": %u", state_name(dd.state), dd.size);
+        if (dd.segments)
+            printf(", \"segments\": %u, \"segments_recovered\": %u", dd.segments, dd.segments_ok);
+        if (dd.state == NTHIVE_DATA_PARTIAL) {
+            /* Lost segments, as [offset, length] in the data (zeros above). */
+            size_t at = 0;
+            bool first = true;
+            nthive_deleted_data_init(v, &dd);
+            fputs(", \"data_lost\": [", stdout);
+            while (nthive_deleted_data_next(&dd, &piece, &plen) == NT_OK) {
+                if (!piece) {
+                    printf("%s[%zu, %zu]", first ? "" : ", ", at, plen);
+                    first = false;
+                }
+                at += plen;
+            }
+            putchar(']');
+        }
+        printf(", \"deleted\": true, \"found\": \"%s\", \"offset\": %u, \"path_complete\": %s, "
+               "\"owner\": \"%s\"",
+               found, v->offset, complete ? "true" : "false", owner_name(how));
+        if (how != NTHIVE_OWNER_NONE)
+            printf(", \"owner_offset\": %u", owner_off);
+        puts("}");
     } else {
         const char *tn = hive_type_name(nthive_value_type(v));
         printf("deleted value  cell 0x%x  ", v->offset);
+        if (how == NTHIVE_OWNER_NONE)
+            fputs("?", stdout);
+        else if (!complete)
+            fputs("...\\", stdout);
         hive_print_text(stdout, kpath, klen);
-        fputs(klen ? "\\" : "?\\", stdout);
+        fputs("\\", stdout);
         hive_print_text(stdout, nlen ? name : "(default)", nlen ? nlen : 9);
         printf("  %s", tn ? tn : "type");
         if (!tn)
             printf("(%u)", nthive_value_type(v));
-        if (r == NT_OK)
-            printf("  %zu bytes\n", dl);
+        if (dd.state == NTHIVE_DATA_COMPLETE)
+            printf("  %u bytes", dd.size);
+        else if (dd.state == NTHIVE_DATA_PARTIAL)
+            printf("  %u bytes, partial: %u of %u big data segments lost", dd.size,
+                   dd.segments - dd.segments_ok, dd.segments);
         else
-            printf("  data lost\n");
+            printf("  data lost");
+        if (how == NTHIVE_OWNER_DELETED_SLACK || how == NTHIVE_OWNER_LIVE_SLACK)
+            printf("  (owner from %s)", owner_name(how));
+        putchar('\n');
     }
     free(name);
 }
@@ -90,9 +151,15 @@ static void recover_help(void)
          "list items of allocated cells) for deleted keys and values that still\n"
          "parse, and prints each with the best path its parent chain gives. A\n"
          "value found inside a deleted key's value list is printed under that\n"
-         "key; other deleted values have the key \"\" (owner unknown).\n"
+         "key; a value whose key is gone is attributed to a deleted or live key\n"
+         "whose value list slack still points at it, else it has the key \"\"\n"
+         "(owner unknown). Data (big data included) is shown only where its\n"
+         "cells are still unallocated: complete, partial (lost big data\n"
+         "segments read as zeros) or lost.\n"
          "  --json  one object per line: keys {key, last_written, ...}, values\n"
-         "          {key, value, type, data (lowercase hex or null), ...}\n"
+         "          {key, value, type, data (lowercase hex or null), data_state\n"
+         "          (complete|partial|lost), data_lost ([offset, length]...),\n"
+         "          owner (list|list-slack|live-list-slack|unknown), ...}\n"
          "\n"
          "examples:\n"
          "  ntkit hive recover NTUSER.DAT\n"
@@ -110,7 +177,8 @@ int hive_cmd_recover(int argc, char **argv)
     uint32_t *owned = NULL;
     size_t nowned = 0, capowned = 0;
     uint64_t keys = 0, values = 0;
-    int rc;
+    nthive_owner_map map;
+    int rc, st;
 
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
@@ -159,6 +227,16 @@ int hive_cmd_recover(int argc, char **argv)
     }
     if (nowned)
         qsort(owned, nowned, sizeof *owned, cmp_u32);
+    st = nthive_owner_map_build(&map, &f.hive, &f.arena.iface);
+    if (st) {
+        if (!cli_arena_report_exhausted(&f.arena, "ntkit"))
+            fprintf(stderr, "ntkit: %s: cannot collect value list references\n", file);
+        free(owned);
+        hive_file_close(&f);
+        return hive_exit_code(st);
+    }
+    if (map.truncated)
+        fprintf(stderr, "ntkit: %s: too many value list references; some owners may be missing\n", file);
     nthive_deleted_init(&it, &f.hive);
     while (nthive_deleted_next(&it, &d) == NT_OK) {
         const char *found = d.found == NTHIVE_FOUND_SLACK ? "slack" : "free";
@@ -182,16 +260,28 @@ int hive_cmd_recover(int argc, char **argv)
             }
             for (uint32_t i = 0; nthive_deleted_key_value(&d.key, i, &v) == NT_OK; i++) {
                 values++;
-                print_value(&v, path, plen, complete, json, found);
+                print_value(&v, path, plen, complete, json, found, NTHIVE_OWNER_DELETED_LIST, d.offset);
             }
             free(path);
         } else if (!nowned || !bsearch(&d.offset, owned, nowned, sizeof *owned, cmp_u32)) {
+            nthive_key owner;
+            uint32_t how;
             values++;
-            print_value(&d.value, "", 0, false, json, found);
+            if (nthive_value_owner(&map, d.offset, &owner, &how, NULL) == NT_OK) {
+                bool complete;
+                size_t plen;
+                char *path = key_path(&owner, &plen, &complete);
+                print_value(&d.value, path, plen, complete, json, found, how, owner.offset);
+                free(path);
+            } else {
+                print_value(&d.value, "", 0, false, json, found, NTHIVE_OWNER_NONE, 0);
+            }
         }
     }
+    nthive_owner_map_free(&map);
     if (!json)
-        printf("%llu deleted keys, %llu deleted values\n", (unsigned long long)keys, (unsigned long long)values);
+        printf("%llu deleted keys, %llu deleted values\n", (unsigned long long)keys,
+               (unsigned long long)values);
     free(owned);
     hive_file_close(&f);
     return EXIT_NTKIT_OK;

@@ -203,10 +203,104 @@ int nthive_deleted_next(nthive_deleted_iter *it, nthive_deleted *out);
 
 /* The data of a recovered value, read from its (probably free) cell: a
  * view of inline data, or of the data cell when it still lies inside one
- * bin and is large enough. Returns NT_OK, NT_ERR_UNSUPPORTED for big data
- * (db), or NT_ERR_CORRUPT when the data cell is gone (offset outside the
+ * bin and is large enough (whether the cell is still unallocated is not
+ * checked here: nthive_deleted_data_init does). Returns NT_OK,
+ * NT_ERR_UNSUPPORTED for big data (db: use nthive_deleted_data_init), or
+ * NT_ERR_CORRUPT when the data cell is gone (offset outside the
  * data, cell smaller than the data, or overwritten by a cell boundary). */
 int nthive_deleted_value_data(const nthive_value *v, const uint8_t **data, size_t *len);
+
+/* How much of a recovered value's data survives. */
+enum {
+    NTHIVE_DATA_COMPLETE = 0, /* every byte, from unallocated cells (or
+                                 inline in the vk) */
+    NTHIVE_DATA_PARTIAL = 1,  /* big data with some segments gone */
+    NTHIVE_DATA_LOST = 2,     /* nothing: data cell, db record or segment
+                                 list gone, reused or implausible */
+};
+
+/* Reader of a recovered value's data, big data (db) included. Fields
+ * above the line are the result of nthive_deleted_data_init; the rest is
+ * private.
+ * The rules, from the format: a deleted value's cells were freed with it,
+ * so data is trusted only where its bytes still lie in unallocated cells
+ * of the current cell chain of one bin (an allocated cell over them means
+ * they were reused). Big data needs its "db" record and segment list to
+ * be unallocated, the segment count to be exactly ceil(size / 16344) and
+ * the size to fit in the hive; then each segment is checked alone. */
+typedef struct nthive_deleted_data {
+    int state;            /* NTHIVE_DATA_* */
+    uint32_t size;        /* the vk's data size */
+    uint32_t length;      /* bytes nthive_deleted_data_next yields: size,
+                             or 0 when lost */
+    uint32_t recovered;   /* bytes of those that come from the hive */
+    uint32_t segments;    /* big data: segments listed (0: not big data) */
+    uint32_t segments_ok; /* ... of which survive */
+    /* ---- */
+    nthive *hive;
+    const uint8_t *single;
+    uint32_t list, index, remaining;
+} nthive_deleted_data;
+
+/* Judges the data of a recovered value `v` (from nthive_deleted_next or
+ * nthive_deleted_key_value) and prepares to read it. Never fails: what
+ * cannot be read is reported as NTHIVE_DATA_LOST. Returns NT_OK. */
+int nthive_deleted_data_init(const nthive_value *v, nthive_deleted_data *d);
+
+/* Next piece of the data, in order: a view of `*len` bytes into the hive
+ * buffer, or *piece == NULL for `*len` bytes of a lost segment (a reader
+ * shows them as unknown, e.g. zeros plus the range). Returns NT_OK or
+ * NT_END. */
+int nthive_deleted_data_next(nthive_deleted_data *d, const uint8_t **piece, size_t *len);
+
+/* Who a recovered value belonged to. */
+enum {
+    NTHIVE_OWNER_NONE = 0,          /* no key references it */
+    NTHIVE_OWNER_DELETED_LIST = 1,  /* in a deleted key's value list */
+    NTHIVE_OWNER_DELETED_SLACK = 2, /* in the slack of a deleted key's value
+                                       list (past its value count) */
+    NTHIVE_OWNER_LIVE_SLACK = 3,    /* in the slack of a live key's value
+                                       list: deleted from that key */
+};
+
+/* One reference from a value list to a vk cell. */
+typedef struct nthive_owner_ref {
+    uint32_t value; /* vk cell offset */
+    uint32_t key;   /* nk cell offset of the key whose list holds it */
+    uint32_t how;   /* NTHIVE_OWNER_* */
+} nthive_owner_ref;
+
+/* The value-list references of a hive, sorted by value then `how`. */
+typedef struct nthive_owner_map {
+    nthive *hive;
+    const nt_allocator *alloc;
+    nthive_owner_ref *refs;
+    size_t count, cap;
+    bool truncated; /* the bound (hive bins size / 8 + 4096 references) was
+                       reached: some references were left out */
+} nthive_owner_map;
+
+/* Collects, with memory from `alloc`, every reference to a vk record from
+ * the value list of a deleted key (nthive_deleted_next) - its entries and
+ * the slack after them - and from the slack of the value list of every
+ * allocated nk cell ("live" keys), so that a recovered value whose owner
+ * key is gone can be attributed. Entries of slack count only when they
+ * point at a "vk" signature; at most 1024 slack entries per list.
+ * Returns NT_OK, NT_ERR_NOMEM (the map is then empty but may be freed) or
+ * NT_ERR_INVALID (NULL arguments, allocator without alloc/free). */
+int nthive_owner_map_build(nthive_owner_map *m, nthive *h, const nt_allocator *alloc);
+
+/* Releases the map's memory. */
+void nthive_owner_map_free(nthive_owner_map *m);
+
+/* The best owner of the vk cell at `value_off`: a deleted key that lists
+ * it, else one whose list slack holds it, else a live key whose list slack
+ * holds it (the first such key in hive order on ties). *owner gets the key
+ * (a view as nthive_deleted_key_path takes), *how NTHIVE_OWNER_*; *others
+ * (may be NULL) how many other references to it there are. Returns NT_OK or
+ * NT_ERR_NOT_FOUND (how = NTHIVE_OWNER_NONE). */
+int nthive_value_owner(const nthive_owner_map *m, uint32_t value_off, nthive_key *owner, uint32_t *how,
+                       uint32_t *others);
 
 /* Builds the best path of a recovered (or live) key from its parent chain:
  * the names of the ancestors below the root and its own, '\' separated,

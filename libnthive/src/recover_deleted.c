@@ -271,3 +271,297 @@ int nthive_deleted_value_data(const nthive_value *v, const uint8_t **data, size_
     *len = size;
     return NT_OK;
 }
+
+/* ---- data of recovered values ------------------------------------------------ */
+
+#define DB_COUNT 2
+#define DB_LIST 4
+#define MAX_SLACK_REFS 1024u
+
+/* Whether the bytes [off, off + len) of the hive bins data lie inside one
+ * bin and only in unallocated cells of that bin's current cell chain: a
+ * deleted record's cells were freed with it, and an allocated cell over
+ * them means they were reused. The walk is bounded by the bin. */
+static bool unallocated(nthive *h, uint32_t off, uint32_t len)
+{
+    uint32_t start, size, pos, end;
+    uint64_t stop = (uint64_t)off + len;
+
+    if (stop > h->bins_size || hive_find_bin(h, off, &start, &size) != NT_OK)
+        return false;
+    end = start + size;
+    if (stop > end || off < start + HBIN_HEADER)
+        return false;
+    for (pos = start + HBIN_HEADER; pos < stop;) {
+        int32_t raw = (int32_t)nt_le32(h->bins + pos);
+        uint32_t cl = raw < 0 ? 0u - (uint32_t)raw : (uint32_t)raw;
+        if (cl < 8 || cl % 8 || cl > end - pos)
+            return false; /* broken chain: nothing can be vouched for */
+        if (raw < 0 && (uint64_t)pos + cl > off)
+            return false;
+        pos += cl;
+    }
+    return true;
+}
+
+/* Offset of surviving big data segment `i` (`want` bytes), or NO_CELL. */
+static uint32_t segment_at(nthive *h, uint32_t list, uint32_t i, uint32_t want)
+{
+    uint32_t seg = nt_le32(h->bins + list + 4 + 4 * (size_t)i), cell;
+    if (seg == NTHIVE_NO_CELL || seg % 8 || (uint64_t)seg + 4 + want > h->bins_size)
+        return NTHIVE_NO_CELL;
+    cell = nt_le32(h->bins + seg);
+    /* A freed cell keeps a positive size at least as large as it was. */
+    if ((int32_t)cell < 0 || cell < 4 + want || !unallocated(h, seg, 4 + want))
+        return NTHIVE_NO_CELL;
+    return seg;
+}
+
+int nthive_deleted_data_init(const nthive_value *v, nthive_deleted_data *d)
+{
+    nthive *h = v->hive;
+    uint32_t raw = nt_le32(v->vk + VK_DATA_SIZE), size = raw & 0x7FFFFFFFu;
+    uint32_t off = nt_le32(v->vk + VK_DATA_OFFSET), cell, count, list;
+
+    nt_memset(d, 0, sizeof *d);
+    d->hive = h;
+    d->size = size;
+    d->list = NTHIVE_NO_CELL;
+    d->state = NTHIVE_DATA_LOST;
+    if (raw & 0x80000000u || size == 0) {
+        if (size > 4)
+            return NT_OK;
+        d->single = v->vk + VK_DATA_OFFSET;
+    } else if (off == NTHIVE_NO_CELL || off % 8 || size > h->bins_size ||
+               (uint64_t)off + 4 + 8 > h->bins_size) {
+        return NT_OK;
+    } else if (h->minor >= 4 && size > NTHIVE_DB_SEGMENT && nt_le16(h->bins + off + 4) == SIG('d', 'b')) {
+        count = nt_le16(h->bins + off + 4 + DB_COUNT);
+        list = nt_le32(h->bins + off + 4 + DB_LIST);
+        if (count != (size + NTHIVE_DB_SEGMENT - 1) / NTHIVE_DB_SEGMENT || !unallocated(h, off, 4 + 8) ||
+            list == NTHIVE_NO_CELL || list % 8 || (uint64_t)list + 4 + 4 * (uint64_t)count > h->bins_size ||
+            !unallocated(h, list, 4 + 4 * count))
+            return NT_OK;
+        d->segments = count;
+        for (uint32_t i = 0, left = size; i < count; i++) {
+            uint32_t want = left < NTHIVE_DB_SEGMENT ? left : NTHIVE_DB_SEGMENT;
+            if (segment_at(h, list, i, want) != NTHIVE_NO_CELL) {
+                d->segments_ok++;
+                d->recovered += want;
+            }
+            left -= want;
+        }
+        if (d->segments_ok == 0)
+            return NT_OK;
+        d->list = list;
+        d->remaining = size;
+        d->length = size;
+        d->state = d->segments_ok == count ? NTHIVE_DATA_COMPLETE : NTHIVE_DATA_PARTIAL;
+        return NT_OK;
+    } else {
+        cell = nt_le32(h->bins + off);
+        if ((uint64_t)off + 4 + size > h->bins_size || (int32_t)cell < 0 || cell - 4 < size ||
+            !unallocated(h, off, 4 + size))
+            return NT_OK;
+        d->single = h->bins + off + 4;
+    }
+    d->remaining = d->length = d->recovered = size;
+    d->state = NTHIVE_DATA_COMPLETE;
+    return NT_OK;
+}
+
+int nthive_deleted_data_next(nthive_deleted_data *d, const uint8_t **piece, size_t *len)
+{
+    uint32_t want, seg;
+
+    if (d->remaining == 0)
+        return NT_END;
+    if (d->single) {
+        *piece = d->single;
+        *len = d->remaining;
+        d->remaining = 0;
+        return NT_OK;
+    }
+    if (d->list == NTHIVE_NO_CELL || d->index >= d->segments)
+        return NT_END;
+    want = d->remaining < NTHIVE_DB_SEGMENT ? d->remaining : NTHIVE_DB_SEGMENT;
+    seg = segment_at(d->hive, d->list, d->index++, want);
+    *piece = seg == NTHIVE_NO_CELL ? 0 : d->hive->bins + seg + 4;
+    *len = want;
+    d->remaining -= want;
+    return NT_OK;
+}
+
+/* ---- owners of recovered values -------------------------------------------------- */
+
+/* Whether `off` is the cell of a vk record (any allocation state). */
+static bool vk_at(const nthive *h, uint32_t off)
+{
+    return off != NTHIVE_NO_CELL && off % 8 == 0 && (uint64_t)off + 4 + VK_MIN <= h->bins_size &&
+           nt_le16(h->bins + off + 4) == SIG('v', 'k');
+}
+
+static bool owner_add(nthive_owner_map *m, uint32_t value, uint32_t key, uint32_t how)
+{
+    size_t bound = m->hive->bins_size / 8 + 4096;
+    if (m->count == m->cap) {
+        size_t cap = m->cap ? 2 * m->cap : 256;
+        nthive_owner_ref *p;
+        if (m->cap >= bound) {
+            m->truncated = true;
+            return false;
+        }
+        if (cap > bound)
+            cap = bound;
+        p = (nthive_owner_ref *)nt_realloc(m->alloc, m->refs, m->cap * sizeof *p, cap * sizeof *p,
+                                           _Alignof(nthive_owner_ref));
+        if (!p)
+            return false;
+        m->refs = p;
+        m->cap = cap;
+    }
+    m->refs[m->count++] = (nthive_owner_ref){value, key, how};
+    return true;
+}
+
+/* Adds the references of the value list of the nk at `key_off`:
+ * entries below the count as `in_list` (0: skip them), slack entries
+ * after them as `in_slack`. Returns false when memory ran out. */
+static bool owner_list(nthive_owner_map *m, uint32_t key_off, const uint8_t *nk, uint32_t in_list,
+                       uint32_t in_slack)
+{
+    nthive *h = m->hive;
+    uint32_t count = nt_le32(nk + NK_VALUE_COUNT), list = nt_le32(nk + NK_VALUE_LIST), cell, slots;
+
+    if (list == NTHIVE_NO_CELL || list % 8 || (uint64_t)list + 8 > h->bins_size)
+        return true;
+    cell = nt_le32(h->bins + list);
+    cell = (int32_t)cell < 0 ? 0u - cell : cell;
+    /* The list cell bounds the slots; a broken size field bounds nothing,
+     * so then only the counted entries that lie in the data are read. */
+    slots = cell >= 8 && (uint64_t)list + cell <= h->bins_size ? (cell - 4) / 4 : 0;
+    if (slots < count)
+        slots = (uint64_t)list + 4 + 4 * (uint64_t)count <= h->bins_size ? count : 0;
+    if (slots > count + MAX_SLACK_REFS)
+        slots = count + MAX_SLACK_REFS;
+    for (uint32_t i = 0; i < slots; i++) {
+        uint32_t v = nt_le32(h->bins + list + 4 + 4 * (size_t)i), how = i < count ? in_list : in_slack;
+        if (how && vk_at(h, v) && !owner_add(m, v, key_off, how))
+            return !m->truncated ? false : true;
+    }
+    return true;
+}
+
+/* Orders by value, then how, then key. */
+static bool ref_less(const nthive_owner_ref *a, const nthive_owner_ref *b)
+{
+    if (a->value != b->value)
+        return a->value < b->value;
+    if (a->how != b->how)
+        return a->how < b->how;
+    return a->key < b->key;
+}
+
+/* Heap sort: no recursion, no extra memory. */
+static void sift(nthive_owner_ref *r, size_t i, size_t n)
+{
+    for (;;) {
+        size_t c = 2 * i + 1;
+        nthive_owner_ref t;
+        if (c >= n)
+            return;
+        if (c + 1 < n && ref_less(&r[c], &r[c + 1]))
+            c++;
+        if (!ref_less(&r[i], &r[c]))
+            return;
+        t = r[i], r[i] = r[c], r[c] = t;
+        i = c;
+    }
+}
+
+static void sort_refs(nthive_owner_ref *r, size_t n)
+{
+    for (size_t i = n / 2; i-- > 0;)
+        sift(r, i, n);
+    for (size_t end = n; end-- > 1;) {
+        nthive_owner_ref t = r[0];
+        r[0] = r[end], r[end] = t;
+        sift(r, 0, end);
+    }
+}
+
+int nthive_owner_map_build(nthive_owner_map *m, nthive *h, const nt_allocator *alloc)
+{
+    nthive_deleted_iter it;
+    nthive_deleted d;
+    uint32_t pos = 0, size;
+    bool ok = true;
+
+    if (!m || !h || !alloc || !alloc->alloc || !alloc->free)
+        return NT_ERR_INVALID;
+    nt_memset(m, 0, sizeof *m);
+    m->hive = h;
+    m->alloc = alloc;
+    /* Deleted keys: their lists and the slack after them. */
+    nthive_deleted_init(&it, h);
+    while (ok && nthive_deleted_next(&it, &d) == NT_OK)
+        if (d.kind == NTHIVE_DELETED_KEY)
+            ok = owner_list(m, d.offset, d.key.nk, NTHIVE_OWNER_DELETED_LIST, NTHIVE_OWNER_DELETED_SLACK);
+    /* Live keys: every allocated nk cell, bin by bin. */
+    while (ok && (uint64_t)pos + HBIN_HEADER <= h->bins_size) {
+        if (!bin_at(h, pos, &size)) {
+            pos += 4096;
+            continue;
+        }
+        for (uint32_t c = pos + HBIN_HEADER; ok && c + 8 <= pos + size;) {
+            int32_t raw = (int32_t)nt_le32(h->bins + c);
+            uint32_t cl = raw < 0 ? 0u - (uint32_t)raw : (uint32_t)raw;
+            if (cl < 8 || cl % 8 || cl > pos + size - c)
+                break;
+            if (raw < 0 && cl >= 4 + NK_MIN && nt_le16(h->bins + c + 4) == SIG('n', 'k'))
+                ok = owner_list(m, c, h->bins + c + 4, 0, NTHIVE_OWNER_LIVE_SLACK);
+            c += cl;
+        }
+        pos += size;
+    }
+    if (!ok) {
+        nthive_owner_map_free(m);
+        m->hive = h;
+        m->alloc = alloc;
+        return NT_ERR_NOMEM;
+    }
+    sort_refs(m->refs, m->count);
+    return NT_OK;
+}
+
+void nthive_owner_map_free(nthive_owner_map *m)
+{
+    if (m->refs)
+        nt_free(m->alloc, m->refs, m->cap * sizeof *m->refs, _Alignof(nthive_owner_ref));
+    m->refs = 0;
+    m->count = m->cap = 0;
+}
+
+int nthive_value_owner(const nthive_owner_map *m, uint32_t value_off, nthive_key *owner, uint32_t *how,
+                       uint32_t *others)
+{
+    size_t lo = 0, hi = m->count, n = 0;
+    *how = NTHIVE_OWNER_NONE;
+    if (others)
+        *others = 0;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (m->refs[mid].value < value_off)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo == m->count || m->refs[lo].value != value_off || !any_key(m->hive, m->refs[lo].key, owner))
+        return NT_ERR_NOT_FOUND;
+    *how = m->refs[lo].how;
+    while (lo + n + 1 < m->count && m->refs[lo + n + 1].value == value_off)
+        n++;
+    if (others)
+        *others = (uint32_t)n;
+    return NT_OK;
+}

@@ -28,12 +28,14 @@ Hives:
 import datetime
 import json
 import os
+import struct
 import sys
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from regf_writer import (DEFAULT_SD, Hive, Key, Name, Value, sid,  # noqa: E402
                          self_relative_sd)
+from regf_writer import BIG_DATA_SEGMENT, NONE  # noqa: E402
 
 EPOCH = datetime.datetime(1601, 1, 1)
 
@@ -308,6 +310,156 @@ def empty_hive():
                 file_name="\\??\\C:\\ntkit\\empty.hiv")
 
 
+
+# -------------------------------------------------------------- deleted ---
+
+class _Deleter:
+    """Deletes from a written hive the way Windows does: the cells of what
+    is deleted are freed (their size made positive, contents left), list
+    entries after a removed one move down and the last slot keeps its old
+    entry as slack, counts drop, and an emptied value list is freed. It
+    works on the offsets the writer recorded (Key.cells), never by reading
+    the hive back."""
+
+    def __init__(self, data):
+        self.b = bytearray(data)
+
+    def u32(self, off):
+        return struct.unpack_from("<I", self.b, 4096 + off)[0]
+
+    def put32(self, off, v):
+        struct.pack_into("<I", self.b, 4096 + off, v)
+
+    def free(self, off):
+        size = struct.unpack_from("<i", self.b, 4096 + off)[0]
+        assert size < 0, "cell 0x%x is not allocated" % off
+        struct.pack_into("<i", self.b, 4096 + off, -size)
+
+    def reuse(self, off, filler):
+        """A later allocation takes the freed cell and overwrites it."""
+        size = struct.unpack_from("<i", self.b, 4096 + off)[0]
+        assert size > 0
+        struct.pack_into("<i", self.b, 4096 + off, -size)
+        self.b[4096 + off + 4:4096 + off + size] = (filler * size)[:size - 4]
+
+    def free_value_cells(self, vk, data):
+        self.free(vk)
+        if data is None:
+            return
+        if data[0] == "cell":
+            self.free(data[1])
+        else:
+            _, db, seglist, segs = data
+            for c in [db, seglist] + list(segs):
+                self.free(c)
+
+    def remove_value(self, key, index):
+        nk = key.cells["nk"] + 4
+        vlist = key.cells["vlist"]
+        count = self.u32(nk + 36)
+        entries = [self.u32(vlist + 4 + 4 * i) for i in range(count)]
+        del entries[index]
+        for i, e in enumerate(entries):
+            self.put32(vlist + 4 + 4 * i, e)
+        self.put32(nk + 36, count - 1)
+        if count == 1:
+            self.free(vlist)
+            self.put32(nk + 40, NONE)
+        vk, data = key.cells["vk"][index]
+        self.free_value_cells(vk, data)
+        del key.cells["vk"][index]
+        return key.values.pop(index)
+
+    def delete_tree(self, parent, child):
+        """Removes `child` from `parent`'s (single leaf) list and frees the
+        cells of its whole subtree."""
+        kind, lst, subs = parent.cells["lists"][1], parent.cells["lists"][2], parent.cells["lists"][3]
+        width = 4 if kind == "li" else 8
+        count = struct.unpack_from("<H", self.b, 4096 + lst + 6)[0]
+        entries = [bytes(self.b[4096 + lst + 8 + width * i:4096 + lst + 8 + width * (i + 1)])
+                   for i in range(count)]
+        idx = [i for i, e in enumerate(entries)
+               if struct.unpack_from("<I", e)[0] == child.cells["nk"]][0]
+        del entries[idx]
+        for i, e in enumerate(entries):
+            self.b[4096 + lst + 8 + width * i:4096 + lst + 8 + width * (i + 1)] = e
+        struct.pack_into("<H", self.b, 4096 + lst + 6, count - 1)
+        self.put32(parent.cells["nk"] + 4 + 20, self.u32(parent.cells["nk"] + 4 + 20) - 1)
+        parent.subkeys.remove(child)
+        stack = [child]
+        while stack:
+            k = stack.pop()
+            self.free(k.cells["nk"])
+            if k.values:
+                self.free(k.cells["vlist"])
+            for vk, data in k.cells["vk"]:
+                self.free_value_cells(vk, data)
+            if k.cells["lists"] is not None:
+                self.free(k.cells["lists"][2])
+            stack.extend(k.subkeys)
+
+
+def deleted_hive():
+    """A version 1.5 hive, then deletions as Windows makes them. Returns the
+    hive (its tree is the live tree afterwards), the file bytes and the
+    records `ntkit hive recover --json` must find: every deleted value with
+    its owner and data state, every deleted key."""
+    tick = Clock(filetime(2023, 8, 9, 10, 11, 12, 3456789))
+    dword = (0x11223344).to_bytes(4, "little")
+    keep = Key("keep", tick(), values=[Value("live small", 4, dword), Value("gone big", 3, pattern(40000, 11))])
+    partial = Key("partial", tick(), values=[Value("live", 4, dword), Value("half big", 3, pattern(50000, 12))])
+    lost = Key("lostbig", tick(), values=[Value("x", 4, dword), Value("lost big", 3, pattern(20000, 13))])
+    child = Key("child", tick(), values=[Value("c", 4, b"\x07\0\0\0")])
+    gone = Key("gonekey", tick(), values=[Value("big in deleted key", 3, pattern(30000, 14)),
+                                          Value("small", 1, utf16z("small string"))], subkeys=[child])
+    slacker = Key("slacker", tick(), values=[Value("a", 4, dword), Value("b", 1, utf16z("bee"))])
+    keep2 = Key("keep2", tick(), values=[Value("nobody", 1, utf16z("no owner")), Value("stay", 4, dword)])
+    root = Key("ROOT_ntkit_deleted", tick(), subkeys=[keep, partial, lost, gone, slacker, keep2])
+    hive = Hive(root, minor=5, timestamp=tick(), file_name="\\??\\C:\\ntkit\\deleted.hiv")
+    ed = _Deleter(hive.build())
+    expect = []
+
+    def value_rec(key, v, owner, state="complete", lost_ranges=None):
+        rec = {"key": key, "value": v.name.text, "type": v.vtype, "owner": owner, "data_state": state}
+        data = bytearray(v.data)
+        for off, n in lost_ranges or []:
+            data[off:off + n] = bytes(n)
+        rec["data"] = None if state == "lost" else data.hex()
+        if lost_ranges:
+            rec["data_lost"] = [list(r) for r in lost_ranges]
+        return rec
+
+    # A big value deleted from a live key: its vk offset stays in the slack
+    # of the key's value list.
+    expect.append(value_rec("keep", ed.remove_value(keep, 1), "live-list-slack"))
+    # The same, then a later allocation takes the second segment's cell.
+    segs = partial.cells["vk"][1][1][3]
+    expect.append(value_rec("partial", ed.remove_value(partial, 1), "live-list-slack", "partial",
+                            [(BIG_DATA_SEGMENT, BIG_DATA_SEGMENT)]))
+    ed.reuse(segs[1], b"REUSED!!")
+    # ... and one whose segment list cell was taken: nothing to read.
+    seglist = lost.cells["vk"][1][1][2]
+    expect.append(value_rec("lostbig", ed.remove_value(lost, 1), "live-list-slack", "lost"))
+    ed.reuse(seglist, b"LIST")
+    # A deleted subtree: keys, and values found through their key's list.
+    for v in gone.values:
+        expect.append(value_rec("gonekey", v, "list"))
+    expect.append(value_rec("gonekey\\child", child.values[0], "list"))
+    expect.append({"key": "gonekey", "deleted_key": True})
+    expect.append({"key": "gonekey\\child", "deleted_key": True})
+    ed.delete_tree(root, gone)
+    # A value deleted from a key that was deleted later: in the slack of
+    # the deleted key's list.
+    expect.append(value_rec("slacker", ed.remove_value(slacker, 1), "list-slack"))
+    expect.append(value_rec("slacker", slacker.values[0], "list"))
+    expect.append({"key": "slacker", "deleted_key": True})
+    ed.delete_tree(root, slacker)
+    # A value deleted from the front of a list: the entry after it moves
+    # over its offset, so no list references it any more.
+    expect.append(value_rec("", ed.remove_value(keep2, 0), "unknown"))
+    return hive, bytes(ed.b), expect
+
+
 # ------------------------------------------------------------- manifest ---
 
 def export_records(hive):
@@ -371,6 +523,16 @@ def main(argv):
         with open(os.path.join(out, name + ".manifest.json"), "w", encoding="utf-8") as f:
             json.dump(facts(hive, name, len(data)), f, ensure_ascii=False, indent=1)
             f.write("\n")
+    # The deleted-records hive: live tree manifest + what recovery must find.
+    hive, data, expect = deleted_hive()
+    with open(os.path.join(out, "deleted.hiv"), "wb") as f:
+        f.write(data)
+    with open(os.path.join(out, "deleted.manifest.jsonl"), "w", encoding="utf-8") as f:
+        for rec in export_records(hive):
+            f.write(json.dumps(rec, ensure_ascii=False) + "\n")
+    with open(os.path.join(out, "deleted.recover.jsonl"), "w", encoding="utf-8") as f:
+        for rec in expect:
+            f.write(json.dumps(rec, ensure_ascii=False) + "\n")
     with open(stamp, "w") as f:
         f.write("ok\n")
     return 0

@@ -314,6 +314,10 @@ class Hive:
             L["lists"] = self._alloc_lists(bins, key, counts)
         for stale in self.stale_cells:
             bins.alloc_free(stale)
+        # Where each key's cells went, for generators that edit the result
+        # afterwards (deleting keys and values as Windows does).
+        for key, _ in keys:
+            key.cells = lay[id(key)]
 
         # Pass 2: fill the cells now that every offset is known.
         for i, sd in enumerate(self.security):
