@@ -37,6 +37,9 @@
 #include "common_arena.h"
 #include "common_image.h"
 #include "ntfs.h"
+/* by path: cli/ (on the include path for common_image.h) has a CLI header
+ * of the same name */
+#include "../libntfs/include/ntfs_forensic.h"
 #ifdef NTKITFS_HAVE_HIVE
 #include "ntkitfs_hive.h"
 #endif
@@ -203,6 +206,26 @@ static bool is_link_tag(uint32_t tag) { return tag == NTFS_REPARSE_TAG_SYMLINK |
 
 static int link_target(fs_ctx *fs, ntfs_file *f, uint64_t rec, char *out, size_t cap);
 
+/* Bytes of clusters a stream occupies on the volume: 0 when resident (the
+ * data lives in the MFT record), the clusters of its runs when sparse or
+ * compressed, and for a WOF file those of WofCompressedData (libntfs
+ * describes its stored data: ntfs_stream_get_info). */
+static uint64_t stream_stored_bytes(const fs_ctx *fs, const ntfs_stream *s)
+{
+    ntfs_stream_info si;
+    ntfs_stream_get_info(s, &si);
+    if (si.resident)
+        return 0;
+    if (!si.sparse && !si.compressed)
+        return si.alloc_size;
+    uint64_t alloc = 0;
+    ntfs_run r;
+    for (size_t i = 0; ntfs_stream_get_run(s, i, &r) == NT_OK; i++)
+        if (r.lcn >= 0)
+            alloc += r.length * fs->cluster_size;
+    return alloc;
+}
+
 /* Fills *st for an open file. Called without the volume lock. */
 static int fill_stat(fs_ctx *fs, ntfs_file *f, struct stat *st, ntfs_stat *nsp)
 {
@@ -238,21 +261,12 @@ static int fill_stat(fs_ctx *fs, ntfs_file *f, struct stat *st, ntfs_stat *nsp)
         st->st_mode = S_IFREG | (0777 & ~fs->fmask);
         st->st_size = (off_t)ns.size;
         uint64_t alloc = ns.alloc_size;
-        if ((ns.file_attributes & (NTFS_FA_SPARSE | NTFS_FA_COMPRESSED)) || alloc == 0) {
-            /* allocated clusters: resident data lives in the MFT (0 blocks) */
+        /* sparse, compressed, WOF (a reparse point) or resident: count the
+         * clusters really in use */
+        if ((ns.file_attributes & (NTFS_FA_SPARSE | NTFS_FA_COMPRESSED | NTFS_FA_REPARSE)) || alloc == 0) {
             ntfs_stream *s;
             if (ntfs_stream_open(f, NTFS_AT_DATA, NULL, &s) == NT_OK) {
-                ntfs_stream_info si;
-                ntfs_stream_get_info(s, &si);
-                if (si.resident) {
-                    alloc = 0;
-                } else {
-                    alloc = 0;
-                    ntfs_run r;
-                    for (size_t i = 0; ntfs_stream_get_run(s, i, &r) == NT_OK; i++)
-                        if (r.lcn >= 0)
-                            alloc += r.length * fs->cluster_size;
-                }
+                alloc = stream_stored_bytes(fs, s);
                 ntfs_stream_close(s);
             }
         }
@@ -300,7 +314,7 @@ static int stat_ino(fs_ctx *fs, fuse_ino_t ino, struct stat *st)
             ntfs_stream_get_info(s, &si);
             st->st_mode = S_IFREG | (0777 & ~fs->fmask);
             st->st_size = (off_t)si.size;
-            st->st_blocks = (blkcnt_t)((si.resident ? 0 : si.alloc_size + 511) / 512);
+            st->st_blocks = (blkcnt_t)((stream_stored_bytes(fs, s) + 511) / 512);
             st->st_nlink = 1;
             ntfs_stream_close(s);
         }
@@ -781,6 +795,26 @@ static int snap_add(dir_snap *d, const char *name, uint64_t rec, unsigned char t
     return 0;
 }
 
+/* The d_type of a directory entry with a reparse point: DT_LNK for the
+ * tags fill_stat shows as symlinks. The tag comes from the index copy;
+ * when that holds none, from the record (reparse entries are few, and
+ * whole directories of WOF files carry their tag in the index). */
+static unsigned char reparse_dtype(fs_ctx *fs, uint64_t rec, uint32_t tag, unsigned char plain)
+{
+    if (tag == 0) {
+        ntfs_file *f;
+        ntfs_stat ns;
+        if (ntfs_open_ref(fs->vol, rec, &f) != NT_OK)
+            return DT_UNKNOWN; /* the lookup will report the error */
+        int rc = ntfs_file_stat(f, &ns);
+        ntfs_close(f);
+        if (rc != NT_OK)
+            return DT_UNKNOWN;
+        tag = ns.reparse_tag;
+    }
+    return is_link_tag(tag) ? DT_LNK : plain;
+}
+
 static void op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
     fs_ctx *fs = FS(req);
@@ -824,7 +858,7 @@ static void op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
             continue;
         unsigned char type = ent.is_dir ? DT_DIR : DT_REG;
         if (ent.flags & NTFS_FA_REPARSE)
-            type = DT_UNKNOWN; /* maybe a symlink: let the kernel ask */
+            type = reparse_dtype(fs, r, ent.reparse_tag, type);
         if (snap_add(d, ent.name, r, type))
             err = ENOMEM;
     }
@@ -1003,7 +1037,26 @@ static void op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t
     } else if (strcmp(name, "system.ntfs_reparse_data") == 0) {
         rc = read_whole_stream(f, NTFS_AT_REPARSE_POINT, NULL, &val, &len);
         err = rc == NT_OK ? 0 : rc == NT_ERR_NOT_FOUND ? ENODATA : nt_errno(fs, rc, rec, "read reparse point");
-    } else if (strcmp(name, "system.ntfs_acl") == 0 || strcmp(name, "system.ntfs_owner_sid") == 0) {
+    } else if (strcmp(name, "system.ntfs_object_id") == 0) {
+        /* 64 bytes as ntfs-3g gives them: the object id, then the birth
+         * volume, birth object and domain ids. Those three come from the
+         * attribute when it holds them, else they read as zeros (ntfs-3g
+         * looks them up in $Extend/$ObjId's index; not done here). */
+        char *raw = NULL;
+        size_t rlen = 0;
+        rc = read_whole_stream(f, NTFS_AT_OBJECT_ID, NULL, &raw, &rlen);
+        err = rc == NT_OK ? 0 : rc == NT_ERR_NOT_FOUND ? ENODATA : nt_errno(fs, rc, rec, "read object id");
+        if (!err) {
+            len = 64;
+            val = calloc(1, len);
+            if (val)
+                memcpy(val, raw, rlen < len ? rlen : len);
+            else
+                err = ENOMEM;
+        }
+        free(raw);
+    } else if (strcmp(name, "system.ntfs_acl") == 0 || strcmp(name, "system.ntfs_owner_sid") == 0 ||
+               strcmp(name, "system.ntfs_sddl") == 0) {
         size_t sdlen = 0;
         val = malloc(MAX_XATTR);
         rc = val ? ntfs_file_security(f, val, MAX_XATTR, &sdlen) : NT_ERR_NOMEM;
@@ -1014,9 +1067,22 @@ static void op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t
                 sdlen = strlen(sid);
                 memcpy(val, sid, sdlen);
             }
+        } else if (rc == NT_OK && name[12] == 's') {
+            /* the descriptor as SDDL text, without a NUL (like the SID) */
+            size_t slen = 0;
+            char *sddl = malloc(MAX_XATTR);
+            rc = sddl ? ntfs_sd_to_sddl(val, sdlen, sddl, MAX_XATTR, &slen, NULL) : NT_ERR_NOMEM;
+            free(val);
+            val = sddl;
+            sdlen = slen;
+            if (rc == NT_ERR_RANGE)
+                rc = NT_ERR_LIMIT;
         }
         len = sdlen;
-        err = rc == NT_OK ? 0 : rc == NT_ERR_NOT_FOUND ? ENODATA : nt_errno(fs, rc, rec, "security descriptor");
+        err = rc == NT_OK            ? 0
+              : rc == NT_ERR_NOT_FOUND ? ENODATA
+              : rc == NT_ERR_LIMIT     ? E2BIG
+                                       : nt_errno(fs, rc, rec, "security descriptor");
     } else {
         err = ENODATA;
     }
@@ -1260,7 +1326,8 @@ static void usage(void)
            "  mt, threads=N        multi-threaded request loop (default: one thread)\n"
            "  plus the generic FUSE options (allow_other, max_read=N, ...)\n\n"
            "xattrs: user.STREAM, system.ntfs_attrib(_be), system.ntfs_dos_name,\n"
-           "system.ntfs_reparse_data, system.ntfs_acl, system.ntfs_owner_sid\n");
+           "system.ntfs_reparse_data, system.ntfs_object_id, system.ntfs_acl,\n"
+           "system.ntfs_owner_sid, system.ntfs_sddl\n");
 }
 
 static int parse_mask(const char *s, unsigned *out)

@@ -13,12 +13,21 @@ OUTDIR/disk-mbr.img  an MBR disk (sfdisk): partition 1 FAT-typed filler,
                      extended 2 with logical 5 holding feat.img's volume.
 OUTDIR/disk-gpt.img.gz a GPT disk (sfdisk) with the volume in partition 2,
                      gzip-compressed.
+OUTDIR/wof.img       a small volume with one WOF ("Compact OS") file per
+                     algorithm (WofCompressedData chunks compressed by
+                     wimlib through ctypes when libwim is there, else stored
+                     raw), plain/<name> holding each file's plaintext.
+OUTDIR/details.txt   what the details check expects: the object id and the
+                     SDDL of the security descriptor set on feat.img files.
 OUTDIR/status.txt    "ok" or "skip: why" (tests exit 77 on skip).
 
 Needs root, a usable /dev/fuse, mkntfs, ntfs-3g, sfdisk, gzip.
 """
+import ctypes
+import ctypes.util
 import hashlib
 import os
+import random
 import shutil
 import struct
 import subprocess
@@ -47,6 +56,127 @@ def reparse_link(tag, substitute, printname, flags=None):
     else:  # mount point: both names NUL-terminated
         body = struct.pack("<HHHH", 0, len(sub), len(sub) + 2, len(prn)) + sub + b"\0\0" + prn + b"\0\0"
     return struct.pack("<IHH", tag, len(body), 0) + body
+
+
+def sid(rev_auth, *subs):
+    return struct.pack("<BB", 1, len(subs)) + struct.pack(">Q", rev_auth)[2:] + b"".join(
+        struct.pack("<I", x) for x in subs)
+
+
+def ace(kind, flags, mask, who):
+    return struct.pack("<BBHI", kind, flags, 8 + len(who), mask) + who
+
+
+# A security descriptor built from its SDDL form (the oracle of the
+# system.ntfs_sddl xattr): owner BA, group SY, a protected auto-inherited
+# DACL with an allow FA for SY, an inheritable allow 0x1200a9 for BU and a
+# deny WRITE_DAC for Everyone.
+KNOWN_SDDL = "O:BAG:SYD:PAI(A;;FA;;;SY)(A;OICI;0x1200a9;;;BU)(D;;WD;;;WD)"
+
+
+def known_sd():
+    owner, group = sid(5, 32, 544), sid(5, 18)
+    aces = (ace(0, 0, 0x1F01FF, sid(5, 18)) + ace(0, 0x03, 0x1200A9, sid(5, 32, 545)) +
+            ace(1, 0, 0x40000, sid(1, 0)))
+    dacl = struct.pack("<BBHHH", 2, 0, 8 + len(aces), 3, 0) + aces
+    control = 0x8000 | 0x1000 | 0x0400 | 0x0004  # self-relative, P, AI, DACL present
+    head = 20
+    return (struct.pack("<BBHIIII", 1, 0, control, head, head + len(owner), 0,
+                        head + len(owner) + len(group)) + owner + group + dacl)
+
+
+KNOWN_OBJECT_ID = bytes(range(0x40, 0x50))
+
+WOF_TAG = 0x80000017
+# algorithm: (name, chunk size, wimlib compression type)
+WOF_ALGOS = {0: ("xpress4k", 4096, 1), 1: ("lzx", 32768, 2), 2: ("xpress8k", 8192, 1),
+             3: ("xpress16k", 16384, 1)}
+
+
+class Compressor:
+    """wimlib's XPRESS/LZX chunk compressors, or None (chunks stored raw)."""
+
+    def __init__(self):
+        self.lib, self.comps = None, {}
+        name = ctypes.util.find_library("wim")
+        try:
+            self.lib = ctypes.CDLL(name or "libwim.so.15")
+        except OSError:
+            return
+        self.lib.wimlib_create_compressor.argtypes = [
+            ctypes.c_int, ctypes.c_size_t, ctypes.c_uint, ctypes.POINTER(ctypes.c_void_p)]
+        self.lib.wimlib_compress.argtypes = [
+            ctypes.c_void_p, ctypes.c_size_t, ctypes.c_void_p, ctypes.c_size_t, ctypes.c_void_p]
+        self.lib.wimlib_compress.restype = ctypes.c_size_t
+
+    def chunk(self, ctype, size, data):
+        if not self.lib:
+            return data
+        if (ctype, size) not in self.comps:
+            c = ctypes.c_void_p()
+            if self.lib.wimlib_create_compressor(ctype, size, 0, ctypes.byref(c)):
+                return data
+            self.comps[(ctype, size)] = c
+        out = ctypes.create_string_buffer(len(data))
+        n = self.lib.wimlib_compress(data, len(data), out, len(data) - 1, self.comps[(ctype, size)])
+        return out.raw[:n] if n else data  # 0: does not shrink, stored raw
+
+
+def wof_plaintext(seed, n):
+    rng = random.Random(seed)
+    words = [b"registry ", b"hive ", b"NTFS ", b"\x00\x00\x00\x00", b"Windows\r\n", b"System32 "]
+    out = bytearray()
+    while len(out) < n:
+        if (len(out) // 5000) % 3 == 2:
+            out += rng.randbytes(700)
+        else:
+            out += b"".join(rng.choice(words) for _ in range(50))
+    return bytes(out[:n])
+
+
+def put_wof(comp, m, name, algo, data):
+    """Lays a WOF file out as Windows does: sparse unnamed $DATA of the
+    uncompressed size, WofCompressedData (chunk table + chunks), then the
+    reparse point (ntfs-3g cannot open the file after that)."""
+    _, cs, ctype = WOF_ALGOS[algo]
+    chunks = [comp.chunk(ctype, cs, data[i:i + cs]) for i in range(0, len(data), cs)]
+    table, off = b"", 0
+    for c in chunks[:-1]:
+        off += len(c)
+        table += struct.pack("<I", off)
+    path = os.path.join(m, name)
+    with open(path, "wb") as f:
+        f.truncate(len(data))
+    with open(path + ":WofCompressedData", "wb") as f:
+        f.write(table + b"".join(chunks))
+    body = struct.pack("<IIII", 1, 2, 1, algo)
+    os.setxattr(path, "system.ntfs_reparse_data", struct.pack("<IHH", WOF_TAG, len(body), 0) + body)
+
+
+def make_wof_image(outdir):
+    img = os.path.join(outdir, "wof.img")
+    plain = os.path.join(outdir, "plain")
+    os.makedirs(plain, exist_ok=True)
+    with open(img, "wb") as f:
+        f.truncate(24 << 20)
+    run("mkntfs", "-q", "-F", "-f", "-c", "4096", "-L", "ntkitfs-wof", img)
+    comp = Compressor()
+    mnt = tempfile.mkdtemp(prefix="ntkitfs-gen-")
+    try:
+        run("ntfs-3g", "-o", "streams_interface=windows", img, mnt)
+        try:
+            for algo, (aname, cs, _) in WOF_ALGOS.items():
+                for size in (300000 + algo * 777, 3 * cs):
+                    name = "%s_%d" % (aname, size)
+                    data = wof_plaintext(size, size)
+                    put_wof(comp, mnt, name, algo, data)
+                    with open(os.path.join(plain, name), "wb") as f:
+                        f.write(data)
+        finally:
+            subprocess.run(["fusermount3", "-u", mnt])
+    finally:
+        os.rmdir(mnt)
+    return "wimlib" if comp.lib else "raw"
 
 
 def populate(m):
@@ -115,6 +245,9 @@ def populate(m):
     for name in ("caf\u00e9.txt", "\u043f\u0440\u0438\u0432\u0435\u0442", "\u6f22\u5b57", "emoji-\U0001F600.txt"):
         with open(f"{m}/dir1/{name}", "w") as f:
             f.write(name + "\n")
+    # an object id and a security descriptor with a known SDDL form
+    os.setxattr(f"{m}/neighbour.txt", "system.ntfs_object_id", KNOWN_OBJECT_ID)
+    os.setxattr(f"{m}/dir1/size-1.bin", "system.ntfs_acl", known_sd())
     os.makedirs(f"{m}/many")
     for i in range(600):
         with open(f"{m}/many/f{i:04d}.txt", "w") as f:
@@ -207,6 +340,12 @@ def main():
     with open(gpt + ".gz", "wb") as out:
         subprocess.run(["gzip", "-c", "-6", gpt], check=True, stdout=out)
     os.unlink(gpt)
+
+    wof_kind = make_wof_image(outdir)
+    with open(os.path.join(outdir, "details.txt"), "w") as f:
+        f.write("object_id /neighbour.txt %s\n" % KNOWN_OBJECT_ID.hex())
+        f.write("sddl /dir1/size-1.bin %s\n" % KNOWN_SDDL)
+        f.write("wof_chunks %s\n" % wof_kind)
 
     with open(os.path.join(outdir, "status.txt"), "w") as f:
         f.write("ok\n")

@@ -17,12 +17,22 @@ CHECK is one of
   sysfiles                -o show_sys_files shows $MFT (size as ntfs-3g's)
   signals                 SIGTERM and SIGINT unmount cleanly
   options                 uid/gid/umask/fmask/dmask as ntfs-3g applies them
+  dtype                   readdir's d_type (also without READDIRPLUS) is never
+                          DT_UNKNOWN and matches lstat; the symlinks equal
+                          `find -type l` on ntfs-3g
+  xattrs                  system.ntfs_acl and system.ntfs_object_id equal
+                          ntfs-3g's; system.ntfs_sddl of a descriptor the
+                          fixture built from known SDDL gives that text back
+  wof                     WOF files of FIXDIR/wof.img read as their plaintexts,
+                          st_blocks = ntfs-3g's st_blocks of FILE:WofCompressedData
   shared GZNAME TESTDATA CACHE   a real Windows image (.gz, possibly a disk)
                           against ntfs-3g on its extracted volume
 
 Exit 0 pass, 1 fail, 77 skip (no root, no /dev/fuse, missing tools or data).
 Every mount is undone on exit, also when a check fails halfway.
 """
+import ctypes
+import ctypes.util
 import errno
 import hashlib
 import os
@@ -541,6 +551,146 @@ def check_shared(gzname, testdata, cache):
         fail("image changed")
 
 
+class Dirent(ctypes.Structure):
+    _fields_ = [("d_ino", ctypes.c_uint64), ("d_off", ctypes.c_int64), ("d_reclen", ctypes.c_ushort),
+                ("d_type", ctypes.c_ubyte), ("d_name", ctypes.c_char * 256)]
+
+
+LIBC = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+LIBC.opendir.restype = ctypes.c_void_p
+LIBC.opendir.argtypes = [ctypes.c_char_p]
+LIBC.readdir.restype = ctypes.POINTER(Dirent)
+LIBC.readdir.argtypes = [ctypes.c_void_p]
+LIBC.closedir.argtypes = [ctypes.c_void_p]
+DT_NAMES = {0: "unknown", 4: "dir", 8: "file", 10: "link"}
+
+
+def d_types(path):
+    """name -> d_type as readdir(3) returns it (glibc on x86-64/arm64 layout)."""
+    d = LIBC.opendir(os.fsencode(path))
+    if not d:
+        fail("opendir %s: errno %d" % (path, ctypes.get_errno()))
+    out = {}
+    try:
+        while True:
+            e = LIBC.readdir(d)
+            if not e:
+                break
+            name = os.fsdecode(e.contents.d_name)
+            if name not in (".", ".."):
+                out[name] = e.contents.d_type
+    finally:
+        LIBC.closedir(d)
+    return out
+
+
+def find_links(root):
+    r = subprocess.run(["find", root, "-type", "l"], stdout=subprocess.PIPE, text=True, check=True)
+    return sorted(os.path.relpath(p, root) for p in r.stdout.split())
+
+
+def check_dtype():
+    feat = os.path.join(FIXDIR, "feat.img")
+    ref = mount_ntfs3g(feat, "ro")
+    want_links = find_links(ref)
+    if len(want_links) < 3:
+        fail("ntfs-3g shows %d symlinks, the fixture has 3" % len(want_links))
+    for opts in ("readdirplus=no", None):
+        m = mount_ntkitfs(feat, opts)
+        seen, wrong = 0, []
+        for dirpath, dirnames, filenames in os.walk(m):
+            for name, t in d_types(dirpath).items():
+                st = os.lstat(os.path.join(dirpath, name))
+                real = 10 if stat.S_ISLNK(st.st_mode) else 4 if stat.S_ISDIR(st.st_mode) else 8
+                seen += 1
+                if t != real:
+                    wrong.append("%s: d_type %s, lstat %s" % (os.path.join(dirpath, name)[len(m):],
+                                                              DT_NAMES.get(t, t), DT_NAMES[real]))
+        if wrong:
+            fail("-o %s: %d d_type mismatches: %s" % (opts, len(wrong), "; ".join(wrong[:5])))
+        got_links = find_links(m)
+        if got_links != want_links:
+            fail("-o %s: find -type l differs: ntkitfs %r, ntfs-3g %r" % (opts, got_links, want_links))
+        umount(m)
+        print("-o %s: %d entries, d_type = lstat type; symlinks %s as ntfs-3g" % (opts, seen, want_links))
+    umount(ref)
+
+
+def details():
+    out = {}
+    with open(os.path.join(FIXDIR, "details.txt")) as f:
+        for line in f:
+            k, v = line.rstrip("\n").split(" ", 1)
+            out[k] = v
+    return out
+
+
+def getx(path, name):
+    try:
+        return os.getxattr(path, name, follow_symlinks=False)
+    except OSError as e:
+        if e.errno == errno.ENODATA:
+            return None
+        raise
+
+
+def check_xattrs():
+    feat = os.path.join(FIXDIR, "feat.img")
+    want = details()
+    ref = mount_ntfs3g(feat, "ro")
+    m = mount_ntkitfs(feat)
+    compared = 0
+    for dirpath, dirnames, filenames in os.walk(ref):
+        for name in dirnames + filenames:
+            rel = os.path.relpath(os.path.join(dirpath, name), ref)
+            for x in ("system.ntfs_acl", "system.ntfs_object_id"):
+                a, b = getx(os.path.join(m, rel), x), getx(os.path.join(ref, rel), x)
+                if a != b:
+                    fail("%s %s: ntkitfs %r, ntfs-3g %r" % (rel, x, a and a.hex(), b and b.hex()))
+                compared += 1
+            sddl = getx(os.path.join(m, rel), "system.ntfs_sddl")
+            if sddl is None or not sddl.startswith(b"O:"):
+                fail("%s: system.ntfs_sddl %r does not start with the owner" % (rel, sddl))
+    path, oid = want["object_id"].split(" ", 1)
+    got = getx(m + path, "system.ntfs_object_id")
+    if got is None or got[:16].hex() != oid:
+        fail("%s: object id %r, the fixture set %s" % (path, got and got.hex(), oid))
+    if getx(m + "/big.bin", "system.ntfs_object_id") is not None:
+        fail("/big.bin has no object id, but the xattr is there")
+    path, sddl = want["sddl"].split(" ", 1)
+    got = getx(m + path, "system.ntfs_sddl")
+    if got is None or got.decode() != sddl:
+        fail("%s: system.ntfs_sddl %r, built from %r" % (path, got, sddl))
+    umount(m)
+    umount(ref)
+    print("%d system.ntfs_acl/object_id values equal to ntfs-3g's; SDDL %s as built" % (compared, sddl))
+
+
+def check_wof():
+    img = os.path.join(FIXDIR, "wof.img")
+    plain = os.path.join(FIXDIR, "plain")
+    names = sorted(os.listdir(plain))
+    if len(names) < 8:
+        fail("the fixture wrote %d WOF files" % len(names))
+    ref = mount_ntfs3g(img, "ro,streams_interface=windows")
+    stored = {n: os.stat(os.path.join(ref, n + ":WofCompressedData")) for n in names}
+    umount(ref)
+    m = mount_ntkitfs(img)
+    for n in names:
+        st = os.lstat(os.path.join(m, n))
+        want = open(os.path.join(plain, n), "rb").read()
+        if not stat.S_ISREG(st.st_mode) or st.st_size != len(want):
+            fail("%s: mode %o size %d, want a file of %d bytes" % (n, st.st_mode, st.st_size, len(want)))
+        if sha256_file(os.path.join(m, n)) != hashlib.sha256(want).hexdigest():
+            fail("%s: content differs from its plaintext" % n)
+        if st.st_blocks != stored[n].st_blocks:
+            fail("%s: st_blocks %d, ntfs-3g's WofCompressedData %d" % (n, st.st_blocks, stored[n].st_blocks))
+    umount(m)
+    print("%d WOF files (%s chunks): content = plaintext, st_blocks = WofCompressedData's (e.g. %s: %d of %d)"
+          % (len(names), details().get("wof_chunks"), names[0], stored[names[0]].st_blocks,
+             (os.path.getsize(os.path.join(plain, names[0])) + 511) // 512))
+
+
 def main():
     global NTKITFS, FIXDIR
     if len(sys.argv) < 4:
@@ -583,6 +733,12 @@ def main():
             check_signals()
         elif check == "options":
             check_options()
+        elif check == "dtype":
+            check_dtype()
+        elif check == "xattrs":
+            check_xattrs()
+        elif check == "wof":
+            check_wof()
         elif check == "shared":
             check_shared(args[0], args[1], args[2])
         else:

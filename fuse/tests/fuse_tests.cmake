@@ -20,7 +20,8 @@ set(FUSE_CHECKS
   tree_gpt_gz:tree^disk-gpt.img.gz
   erofs:erofs concurrent:concurrent concurrent_mt:concurrent^mt concurrent_threads:concurrent^threads=3
   damaged:damaged errors:errors
-  streams:streams sysfiles:sysfiles signals:signals options:options)
+  streams:streams sysfiles:sysfiles signals:signals options:options
+  dtype:dtype xattrs:xattrs wof:wof)
 foreach(c ${FUSE_CHECKS})
   string(REPLACE ":" ";" pair "${c}")
   list(GET pair 0 name)
