@@ -18,10 +18,9 @@ typedef struct hive_logs_opts {
     bool probe;     /* info: try a replay that will not be applied, to report it */
 } hive_logs_opts;
 
-/* Whether logs beside a dirty hive are applied without --logs. Off until
- * the hivex comparisons of the primary files (cli/tests/hive_oracle.py,
- * testdata/hive/check_shared.py) pass --no-logs; then set it to 1. */
-#define HIVE_LOGS_AUTO_DEFAULT 0
+/* Whether logs beside a dirty hive are applied without --logs: yes (the
+ * comparisons of primary files with the peers pass --no-logs). */
+#define HIVE_LOGS_AUTO_DEFAULT 1
 
 typedef struct hive_logs_state {
     bool dirty;                 /* the primary is dirty */

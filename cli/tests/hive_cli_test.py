@@ -154,7 +154,8 @@ check(b"MISMATCH" in r.stdout, "GarbageHive checksum mismatch reported, not fata
 
 # --- errors: one line each, file + hex offset + rule
 line = re.compile(rb"^ntkit: .+: (corrupt|unsupported) hive at 0x[0-9a-f]+: .+$")
-r = run("info", os.path.join(H, "yarp", "BadBaseBlockHive", "BadBaseBlockHive"))
+# (--no-logs: its logs beside it would recover the base block)
+r = run("info", "--no-logs", os.path.join(H, "yarp", "BadBaseBlockHive", "BadBaseBlockHive"))
 check(r.returncode == 3 and line.match(r.stderr.strip()) and b"1.0-1.2" in r.stderr,
       "version 1.1 rejected as unsupported")
 r = run("export", os.path.join(H, "yarp", "TruncatedHive"))

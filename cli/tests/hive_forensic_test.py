@@ -86,7 +86,12 @@ with tempfile.TemporaryDirectory() as tmp:
     check(b"replayed from NewDirtyHive.LOG1 NewDirtyHive.LOG2" in r.stdout and b"final sequence 6" in r.stdout,
           "info --logs says replayed, from which logs, final sequence")
     r = run("info", os.path.join(Y, "NewDirtyHive1/NewDirtyHive"))
-    check(b"dirty, not replayed" in r.stdout, "info without --logs says not replayed and why")
+    check(b"replayed from NewDirtyHive.LOG1 NewDirtyHive.LOG2" in r.stdout,
+          "info without options: logs beside the hive are applied by default")
+    r = run("info", "--no-logs", os.path.join(Y, "NewDirtyHive1/NewDirtyHive"))
+    check(b"dirty, not replayed: --no-logs given" in r.stdout, "info --no-logs says not replayed and why")
+    r = run("info", os.path.join(Y, "BadLogHive1/BadLogHive"))
+    check(b"dirty, not replayed: " in r.stdout, "info on a hive whose logs are bad says not replayed and why")
     # Case-insensitive pick-up of the log names beside a copy.
     d = os.path.join(tmp, "case")
     os.mkdir(d)

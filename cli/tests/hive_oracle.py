@@ -87,7 +87,8 @@ with tempfile.TemporaryDirectory() as tmp:
         if max_bytes and os.path.getsize(path) > max_bytes:
             print(f"skip {rel}: larger than {max_bytes} bytes")
             continue
-        run = subprocess.run([ntkit, "hive", "export", "--format", "jsonl", path],
+        # --no-logs: hivex reads the primary file as it is.
+        run = subprocess.run([ntkit, "hive", "export", "--no-logs", "--format", "jsonl", path],
                              capture_output=True, timeout=120)
         if run.returncode not in (0, 1, 3, 4) or run.returncode < 0:
             print(f"FAIL {rel}: ntkit exit {run.returncode}: {run.stderr[:300]!r}")

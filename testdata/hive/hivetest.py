@@ -84,7 +84,9 @@ def run(cmd, timeout=120, stdin=None):
 
 
 def ntkit_export(ntkit, hive, key=None, fmt="jsonl", timeout=120):
-    cmd = [ntkit, "hive", "export", hive] + ([key] if key is not None else []) + ["--format", fmt]
+    # --no-logs: the peers read the primary file as it is, so ntkit must too
+    # (logs beside a dirty hive are applied by default).
+    cmd = [ntkit, "hive", "export", "--no-logs", hive] + ([key] if key is not None else []) + ["--format", fmt]
     return run(cmd, timeout=timeout)
 
 
