@@ -6,6 +6,11 @@
 #include "commands.h"
 #include "hive_cli.h"
 
+/* hive_main.c (to move into hive_cli.h) */
+int hive_parse_common_opt(const char *cmd, int argc, char **argv, int *i, hive_opts *o, uint32_t *max_depth);
+int hive_open_subtree(hive_file *f, const char *file, const hive_opts *o, const char *keypath,
+                      nthive_key *key, char **canon, size_t *canon_len);
+
 typedef struct export_ctx {
     bool reg;
     const char *prefix;
@@ -252,12 +257,12 @@ static int export_key(hive_file *f, const nthive_key *key, const char *path, siz
 
 static void export_help(void)
 {
-    puts("usage: ntkit hive export [--format jsonl|reg] [--prefix P] [--depth N] [--heap SIZE]\n"
-         "                         HIVE [KEY]\n"
+    puts("usage: ntkit hive export [--format jsonl|reg] [--json] [--prefix P] [--depth N]\n"
+         "                         [--heap SIZE] [--log FILE]... [--no-logs] HIVE [KEY]\n"
          "\n"
          "Writes KEY (default: the root) and everything below it, depth-first: each\n"
          "key, then its values in value-list order, then its subkeys in list order.\n"
-         "  --format jsonl  (default) one JSON object per line:\n"
+         "  --format jsonl  (default; --json says the same) one JSON object per line:\n"
          "      {\"key\": PATH, \"last_written\": \"YYYY-MM-DDTHH:MM:SS.fffffffZ\"}\n"
          "      {\"key\": PATH, \"value\": NAME, \"type\": N, \"data\": \"HEX\"}\n"
          "    PATH is relative to the root (root = \"\"), NAME \"\" is the default value,\n"
@@ -267,11 +272,15 @@ static void export_help(void)
          "    [P\\PATH] with --prefix P.\n"
          "  --depth N       stop N levels below KEY (default: 1024, Windows' own limit is 512)\n"
          "  --heap SIZE     the parser's heap (default 256M; only touched as used)\n"
+         "HIVE may be IMAGE::PATH (a hive inside an NTFS image); a dirty hive is\n"
+         "exported with its transaction logs applied unless --no-logs.\n"
          "Damaged keys are reported on stderr and skipped; the exit code is then 3.\n"
          "\n"
          "examples:\n"
          "  ntkit hive export SYSTEM > system.jsonl\n"
-         "  ntkit hive export --format reg --prefix 'HKEY_LOCAL_MACHINE\\SYSTEM' SYSTEM Select");
+         "  ntkit hive export --format reg --prefix 'HKEY_LOCAL_MACHINE\\SYSTEM' SYSTEM Select\n"
+         "  ntkit hive export --no-logs --log SYSTEM.LOG1 SYSTEM > system.jsonl\n"
+         "  ntkit hive export disk.img::/Windows/System32/config/SOFTWARE Microsoft > sw.jsonl");
 }
 
 int hive_cmd_export(int argc, char **argv)
@@ -288,6 +297,11 @@ int hive_cmd_export(int argc, char **argv)
 
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
+        int k = hive_parse_common_opt("export", argc, argv, &i, &o, &max_depth);
+        if (k < 0)
+            return EXIT_NTKIT_USAGE;
+        if (k > 0)
+            continue;
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             export_help();
             return EXIT_NTKIT_OK;
@@ -303,17 +317,8 @@ int hive_cmd_export(int argc, char **argv)
             }
         } else if (!strcmp(a, "--prefix") && i + 1 < argc) {
             c.prefix = argv[++i];
-        } else if (!strcmp(a, "--heap") && i + 1 < argc) {
-            if (cli_parse_size(argv[++i], &o.heap) < 0 || !o.heap) {
-                fprintf(stderr, "ntkit: hive export: bad --heap size '%s'\n", argv[i]);
-                return EXIT_NTKIT_USAGE;
-            }
-        } else if (!strcmp(a, "--depth") && i + 1 < argc) {
-            max_depth = (uint32_t)strtoul(argv[++i], NULL, 10);
-            if (max_depth == 0 || max_depth > 100000) {
-                fprintf(stderr, "ntkit: hive export: bad --depth '%s'\n", argv[i]);
-                return EXIT_NTKIT_USAGE;
-            }
+        } else if (!strcmp(a, "--json")) {
+            c.reg = false; /* the same as --format jsonl */
         } else if (a[0] == '-' && a[1]) {
             fprintf(stderr, "ntkit: hive export: unknown option '%s'\n", a);
             return EXIT_NTKIT_USAGE;
@@ -330,14 +335,9 @@ int hive_cmd_export(int argc, char **argv)
         fprintf(stderr, "usage: ntkit hive export [--format jsonl|reg] HIVE [KEY]\n");
         return EXIT_NTKIT_USAGE;
     }
-    rc = hive_file_open(&f, file, &o);
+    rc = hive_open_subtree(&f, file, &o, keypath, &key, &canon, &canon_len);
     if (rc)
         return rc;
-    rc = hive_open_key(&f, keypath, &key, &canon, &canon_len);
-    if (rc) {
-        hive_file_close(&f);
-        return rc;
-    }
     if (c.reg)
         fputs("Windows Registry Editor Version 5.00\n\n", stdout);
     else {

@@ -1,4 +1,4 @@
-/* `ntkit hive`: info, ls, get, export. */
+/* `ntkit hive`: dispatch, the options every subcommand shares, info and ls. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,6 +9,17 @@
 int hive_cmd_replay(int argc, char **argv, const hive_logs_opts *o);
 int hive_cmd_recover(int argc, char **argv);
 int hive_cmd_layers(int argc, char **argv);
+int hive_cmd_find(int argc, char **argv);
+/* Parses an option every subcommand shares at argv[*i]: --heap SIZE, and
+ * --depth N when max_depth is not NULL. Returns 1 when it took the option
+ * and its argument (*i moves past them), 0 when argv[*i] is not one, -1
+ * after printing a usage error. (To move into hive_cli.h.) */
+int hive_parse_common_opt(const char *cmd, int argc, char **argv, int *i, hive_opts *o, uint32_t *max_depth);
+/* Opens the hive and the key KEYPATH in it (NULL: the root), with its path
+ * as stored; prints the error and returns an exit code on failure (nothing
+ * is then held). (To move into hive_cli.h.) */
+int hive_open_subtree(hive_file *f, const char *file, const hive_opts *o, const char *keypath,
+                      nthive_key *key, char **canon, size_t *canon_len);
 
 static void usage(FILE *out)
 {
@@ -17,21 +28,60 @@ static void usage(FILE *out)
           "Read a Windows registry hive file (format 1.3-1.6) without Windows.\n"
           "\n"
           "commands:\n"
-          "  info    HIVE                 base block, dirty and checksum verdicts, counts\n"
-          "  ls      HIVE [KEY] [-l] [-R] subkeys (and values with -l)\n"
-          "  get     HIVE KEY [VALUE]     value data decoded by type (--raw for bytes)\n"
-          "  export  HIVE [KEY] --format jsonl|reg\n"
+          "  info    HIVE                  base block, dirty and checksum verdicts, counts\n"
+          "  ls      HIVE [KEY] [-l] [-R]  subkeys (and values, times, layers with -l)\n"
+          "  get     HIVE KEY [VALUE]      value data decoded by type (--raw for bytes)\n"
+          "  find    HIVE PATTERN [KEY]    key names, value names, string data matching a glob\n"
+          "  export  HIVE [KEY]            the tree as JSON lines or a .reg file (--format)\n"
           "  replay  HIVE OUT              apply the transaction logs, write the result\n"
-          "  recover HIVE [--json]         deleted keys and values (free cells, slack)\n"
-          "  layers  HIVE [--json]         layer semantics of a 1.6 differencing hive\n"
+          "  recover HIVE                  deleted keys and values (free cells, slack)\n"
+          "  layers  HIVE                  layer semantics of a 1.6 differencing hive\n"
           "\n"
+          "HIVE is a hive file, or IMAGE::PATH for a hive inside an NTFS image (a\n"
+          "volume, a disk with MBR/GPT, IMAGE@N for partition N, or a .gz of one),\n"
+          "read without mounting.\n"
           "KEY is a path below the root, '\\' or '/' separated, case-insensitive.\n"
-          "A dirty hive is read with its logs applied: HIVE.LOG, HIVE.LOG1 and\n"
-          "HIVE.LOG2 beside it (any case) with --logs, or the files given with\n"
-          "--log FILE (repeatable); --no-logs reads the primary file as it is.\n"
+          "A dirty hive is read with its transaction logs applied: HIVE.LOG,\n"
+          "HIVE.LOG1 and HIVE.LOG2 beside it (any case) are picked up, or the files\n"
+          "given with --log FILE (repeatable); --no-logs reads the primary as it is.\n"
+          "--json prints one JSON object per line (info, ls, find, recover, layers;\n"
+          "export has --format jsonl).\n"
+          "\n"
+          "examples:\n"
+          "  ntkit hive get SYSTEM Select Current\n"
+          "  ntkit hive get disk.img::/Windows/System32/config/SYSTEM Select Current\n"
+          "  ntkit hive find NTUSER.DAT '*putty*'\n"
+          "  ntkit hive export --format reg SOFTWARE 'Microsoft\\Windows\\CurrentVersion\\Run'\n"
+          "\n"
           "Run 'ntkit hive <command> --help' for options and examples.\n"
           "Exit codes: 0 ok, 1 not found, 2 usage, 3 corrupt (output may be partial), 4 I/O.\n",
           out);
+}
+
+int hive_parse_common_opt(const char *cmd, int argc, char **argv, int *i, hive_opts *o, uint32_t *max_depth)
+{
+    const char *a = argv[*i];
+    if (!strcmp(a, "--heap")) {
+        if (*i + 1 >= argc || cli_parse_size(argv[*i + 1], &o->heap) < 0 || !o->heap) {
+            fprintf(stderr, "ntkit: hive %s: bad --heap size '%s'\n", cmd, *i + 1 < argc ? argv[*i + 1] : "");
+            return -1;
+        }
+        ++*i;
+        return 1;
+    }
+    if (max_depth && !strcmp(a, "--depth")) {
+        char *end = NULL;
+        unsigned long d = *i + 1 < argc ? strtoul(argv[*i + 1], &end, 10) : 0;
+        if (!end || *end || d == 0 || d > 100000) {
+            fprintf(stderr, "ntkit: hive %s: bad --depth '%s' (1 to 100000)\n", cmd,
+                    *i + 1 < argc ? argv[*i + 1] : "");
+            return -1;
+        }
+        *max_depth = (uint32_t)d;
+        ++*i;
+        return 1;
+    }
+    return 0;
 }
 
 /* Index of the HIVE argument: the first one that is not an option or the
@@ -40,7 +90,8 @@ static int hive_arg(int argc, char **argv)
 {
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
-        if (!strcmp(a, "--heap") || !strcmp(a, "--depth") || !strcmp(a, "--format") || !strcmp(a, "--prefix")) {
+        if (!strcmp(a, "--heap") || !strcmp(a, "--depth") || !strcmp(a, "--format") ||
+            !strcmp(a, "--prefix")) {
             i++;
             continue;
         }
@@ -137,12 +188,26 @@ int cmd_hive(int argc, char **argv)
             fn = hive_cmd_recover;
         else if (!strcmp(argv[1], "layers"))
             fn = hive_cmd_layers;
+        else if (!strcmp(argv[1], "find"))
+            fn = hive_cmd_find;
         if (fn)
             return hive_run_with_logs(fn, sub_argc, argv + 1, &lo, !strcmp(argv[1], "info"));
     }
     fprintf(stderr, "ntkit: hive: unknown command '%s'\n", argv[1]);
     usage(stderr);
     return EXIT_NTKIT_USAGE;
+}
+
+int hive_open_subtree(hive_file *f, const char *file, const hive_opts *o, const char *keypath,
+                      nthive_key *key, char **canon, size_t *canon_len)
+{
+    int rc = hive_file_open(f, file, o);
+    if (rc)
+        return rc;
+    rc = hive_open_key(f, keypath, key, canon, canon_len);
+    if (rc)
+        hive_file_close(f);
+    return rc;
 }
 
 /* ---- info ---------------------------------------------------------------- */
@@ -178,15 +243,20 @@ static int count_key(hive_file *f, const nthive_key *key, const char *path, size
 
 static void info_help(void)
 {
-    puts("usage: ntkit hive info [--json] [--heap SIZE] HIVE\n"
+    puts("usage: ntkit hive info [--json] [--heap SIZE] [--log FILE]... [--no-logs] HIVE\n"
          "\n"
          "Prints the base block (version, sequence numbers and the dirty verdict,\n"
-         "timestamp, root offset, sizes, embedded file name, checksum verdict) and\n"
-         "counts every key and value with a full walk.\n"
+         "timestamp, root offset, sizes, embedded file name, checksum verdict),\n"
+         "counts every key and value with a full walk, and says whether the\n"
+         "transaction logs were applied (dirty / replayed / not replayed, and why).\n"
+         "  --json    one JSON object (the log verdict goes to stderr)\n"
+         "HIVE may be IMAGE::PATH (a hive inside an NTFS image).\n"
          "\n"
          "examples:\n"
          "  ntkit hive info SYSTEM\n"
-         "  ntkit hive info --json NTUSER.DAT");
+         "  ntkit hive info --json NTUSER.DAT\n"
+         "  ntkit hive info --no-logs SYSTEM\n"
+         "  ntkit hive info disk.img::/Windows/System32/config/SAM");
 }
 
 int hive_cmd_info(int argc, char **argv)
@@ -203,16 +273,16 @@ int hive_cmd_info(int argc, char **argv)
     int rc, walk_rc = EXIT_NTKIT_OK;
 
     for (int i = 1; i < argc; i++) {
+        int k = hive_parse_common_opt("info", argc, argv, &i, &o, NULL);
+        if (k < 0)
+            return EXIT_NTKIT_USAGE;
+        if (k > 0)
+            continue;
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
             info_help();
             return EXIT_NTKIT_OK;
         } else if (!strcmp(argv[i], "--json")) {
             json = true;
-        } else if (!strcmp(argv[i], "--heap") && i + 1 < argc) {
-            if (cli_parse_size(argv[++i], &o.heap) < 0 || !o.heap) {
-                fprintf(stderr, "ntkit: hive info: bad --heap size '%s'\n", argv[i]);
-                return EXIT_NTKIT_USAGE;
-            }
         } else if (argv[i][0] == '-' && argv[i][1]) {
             fprintf(stderr, "ntkit: hive info: unknown option '%s'\n", argv[i]);
             return EXIT_NTKIT_USAGE;
@@ -297,7 +367,18 @@ int hive_cmd_info(int argc, char **argv)
 
 typedef struct ls_ctx {
     bool long_fmt, recursive, json;
+    bool layered; /* a 1.6 hive with layered keys: -l shows the layer column */
 } ls_ctx;
+
+/* "tombstone", "supersede-tree+inherit-class", ... ("-" for none). */
+static const char *layer_text(const nthive_layer *l, char *buf, size_t cap)
+{
+    const char *name = l->semantics == NTHIVE_LAYER_NONE ? "-" : nthive_layer_name(l->semantics);
+    if (!l->inherit_class)
+        return name;
+    snprintf(buf, cap, "%s+inherit-class", l->semantics == NTHIVE_LAYER_NONE ? "" : name);
+    return buf[0] == '+' ? buf + 1 : buf;
+}
 
 static int ls_values(hive_file *f, const nthive_key *key, const char *path, size_t path_len, bool json)
 {
@@ -315,6 +396,7 @@ static int ls_values(hive_file *f, const nthive_key *key, const char *path, size
         size_t nlen;
         char *name;
         const char *tn;
+        bool tomb;
         if (r) {
             hive_report(f);
             bad = 1;
@@ -323,19 +405,22 @@ static int ls_values(hive_file *f, const nthive_key *key, const char *path, size
         nthive_value_name(&v, &n);
         name = hive_name_dup(&n, &nlen);
         tn = hive_type_name(nthive_value_type(&v));
+        tomb = nthive_value_is_tombstone(&v);
         if (json) {
             printf("{\"key\": ");
             hive_json_string(stdout, path, path_len);
             printf(", \"value\": ");
             hive_json_string(stdout, name, nlen);
-            printf(", \"type\": %u, \"size\": %u}\n", nthive_value_type(&v), nthive_value_data_size(&v));
+            printf(", \"type\": %u, \"size\": %u%s}\n", nthive_value_type(&v), nthive_value_data_size(&v),
+                   tomb ? ", \"layer\": \"tombstone\"" : "");
         } else {
             char tbuf[32];
             if (!tn) {
                 snprintf(tbuf, sizeof tbuf, "type(%u)", nthive_value_type(&v));
                 tn = tbuf;
             }
-            printf("  value  %-22s %10u  ", tn, nthive_value_data_size(&v));
+            /* A tombstone deletes the lower layers' value of that name. */
+            printf("  %s  %-22s %10u  ", tomb ? "tombstone" : "value", tn, nthive_value_data_size(&v));
             if (nlen)
                 hive_print_text(stdout, name, nlen);
             else
@@ -351,24 +436,30 @@ static int ls_key(hive_file *f, const nthive_key *key, const char *path, size_t 
                   void *vctx)
 {
     ls_ctx *c = vctx;
-    char ts[40];
+    char ts[40], lbuf[48];
+    nthive_layer l;
     int bad = 0;
 
     hive_format_time(nthive_key_last_written(key), ts, sizeof ts);
+    nthive_key_layer(key, &l);
     if (c->json) {
         if (depth > 0 || c->long_fmt) {
             printf("{\"key\": ");
             hive_json_string(stdout, path, path_len);
-            printf(", \"last_written\": \"%s\", \"subkeys\": %u, \"values\": %u}\n", ts,
-                   nthive_key_subkey_count(key), nthive_key_value_count(key));
+            printf(", \"last_written\": \"%s\", \"subkeys\": %u, \"values\": %u, \"layer\": \"%s\", "
+                   "\"inherit_class\": %s}\n",
+                   ts, nthive_key_subkey_count(key), nthive_key_value_count(key),
+                   nthive_layer_name(l.semantics), l.inherit_class ? "true" : "false");
         }
-        if (c->long_fmt)
+        if (c->long_fmt && (depth == 0 || c->recursive))
             bad = ls_values(f, key, path, path_len, true);
         return bad;
     }
     if (depth > 0) {
         if (c->long_fmt)
             printf("%s  ", ts);
+        if (c->long_fmt && c->layered)
+            printf("%-28s  ", layer_text(&l, lbuf, sizeof lbuf));
         hive_print_text(stdout, path, path_len);
         fputs("\\\n", stdout);
     }
@@ -377,70 +468,89 @@ static int ls_key(hive_file *f, const nthive_key *key, const char *path, size_t 
     return bad;
 }
 
-/* Without -R: the key itself (for its values) and its direct subkeys. */
+/* Without -R: the key itself (for its values), then its direct subkeys.
+ * (Not the walker: it would open every subkey's own list too.) */
 static int ls_one_level(hive_file *f, const nthive_key *key, const char *path, size_t path_len, ls_ctx *c)
 {
     nthive_subkey_iter it;
     nthive_key child;
+    size_t cap = path_len + 256;
+    char *full = malloc(cap);
     int r, rc = EXIT_NTKIT_OK;
 
+    if (!full)
+        abort();
     if (ls_key(f, key, path, path_len, 0, c))
         rc = EXIT_NTKIT_CORRUPT;
     r = nthive_subkeys(key, &it);
     if (r) {
         hive_report(f);
+        free(full);
         return EXIT_NTKIT_CORRUPT;
     }
+    memcpy(full, path, path_len);
     while ((r = nthive_subkey_next(&it, &child)) != NT_END) {
         nthive_name n;
-        size_t nlen;
-        char *name, *full;
+        size_t len = path_len, nlen = 0;
         if (r) {
             hive_report(f);
             rc = EXIT_NTKIT_CORRUPT;
             continue;
         }
-        nthive_key_name(&child, &n);
-        name = hive_name_dup(&n, &nlen);
-        full = malloc(path_len + nlen + 2);
-        if (!full)
-            abort();
-        memcpy(full, path, path_len);
-        size_t len = path_len;
         if (len)
             full[len++] = '\\';
-        memcpy(full + len, name, nlen);
+        nthive_key_name(&child, &n);
+        /* The name goes after the parent's path in one reused buffer. */
+        while (nthive_name_to_utf8(&n, full + len, cap - len, &nlen) == NT_ERR_RANGE ||
+               len + nlen + 1 > cap) {
+            cap = 2 * (len + nlen + 1);
+            full = realloc(full, cap);
+            if (!full)
+                abort();
+        }
         len += nlen;
-        full[len] = 0;
         if (ls_key(f, &child, full, len, 1, c))
             rc = EXIT_NTKIT_CORRUPT;
-        free(name);
-        free(full);
     }
+    free(full);
     return rc;
 }
 
 static void ls_help(void)
 {
-    puts("usage: ntkit hive ls [-l] [-R] [--json] [--depth N] [--heap SIZE] HIVE [KEY]\n"
+    puts("usage: ntkit hive ls [-l] [-R] [--json] [--depth N] [--heap SIZE]\n"
+         "                     [--log FILE]... [--no-logs] HIVE [KEY]\n"
          "\n"
          "Lists the subkeys of KEY (default: the root), one path per line with a\n"
          "trailing '\\'. Paths are relative to the root.\n"
-         "  -l        also the key's values (type, size, name) and last-written times\n"
+         "  -l        also the last-written time of each subkey, and the values of KEY\n"
+         "            (of every key with -R): type, size, name; (default) is the\n"
+         "            unnamed value. In a 1.6 differencing hive with layered keys a\n"
+         "            column after the time shows each key's layer semantics:\n"
+         "            tombstone (deleted in this layer), supersede-local (hides the\n"
+         "            lower layers' values), supersede-tree (hides their subtree),\n"
+         "            +inherit-class, or '-'; tombstone values are listed as\n"
+         "            'tombstone' instead of 'value'.\n"
          "  -R        recurse into every subkey (depth-first, list order)\n"
-         "  --json    one JSON object per key / value\n"
+         "  --json    one JSON object per line: keys {key, last_written, subkeys,\n"
+         "            values, layer, inherit_class}; with -l also values {key, value,\n"
+         "            type, size[, layer: \"tombstone\"]}\n"
          "  --depth N stop recursing N levels below KEY (default 1024)\n"
+         "HIVE may be IMAGE::PATH (a hive inside an NTFS image); a dirty hive is read\n"
+         "with its transaction logs applied unless --no-logs.\n"
          "\n"
          "examples:\n"
          "  ntkit hive ls SYSTEM ControlSet001\\\\Services\n"
          "  ntkit hive ls -l SYSTEM 'ControlSet001\\Services\\Tcpip'\n"
-         "  ntkit hive ls -R --json NTUSER.DAT Software");
+         "  ntkit hive ls -R --json NTUSER.DAT Software\n"
+         "  ntkit hive ls -l System_Delta 'ControlSet001\\Services'\n"
+         "  ntkit hive ls disk.img@2::/Windows/System32/config/SOFTWARE Microsoft");
 }
 
 int hive_cmd_ls(int argc, char **argv)
 {
     const char *file = NULL, *keypath = NULL;
-    ls_ctx c = {false, false, false};
+    ls_ctx c = {false, false, false, false};
     hive_opts o = {0};
     uint32_t max_depth = 0;
     hive_file f;
@@ -451,22 +561,16 @@ int hive_cmd_ls(int argc, char **argv)
 
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
+        int k = hive_parse_common_opt("ls", argc, argv, &i, &o, &max_depth);
+        if (k < 0)
+            return EXIT_NTKIT_USAGE;
+        if (k > 0)
+            continue;
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             ls_help();
             return EXIT_NTKIT_OK;
         } else if (!strcmp(a, "--json")) {
             c.json = true;
-        } else if (!strcmp(a, "--heap") && i + 1 < argc) {
-            if (cli_parse_size(argv[++i], &o.heap) < 0 || !o.heap) {
-                fprintf(stderr, "ntkit: hive ls: bad --heap size '%s'\n", argv[i]);
-                return EXIT_NTKIT_USAGE;
-            }
-        } else if (!strcmp(a, "--depth") && i + 1 < argc) {
-            max_depth = (uint32_t)strtoul(argv[++i], NULL, 10);
-            if (max_depth == 0 || max_depth > 100000) {
-                fprintf(stderr, "ntkit: hive ls: bad --depth '%s'\n", argv[i]);
-                return EXIT_NTKIT_USAGE;
-            }
         } else if (a[0] == '-' && a[1] && a[1] != '-') {
             for (const char *p = a + 1; *p; p++) {
                 if (*p == 'l')
@@ -494,13 +598,13 @@ int hive_cmd_ls(int argc, char **argv)
         fprintf(stderr, "usage: ntkit hive ls [-l] [-R] [--json] HIVE [KEY]\n");
         return EXIT_NTKIT_USAGE;
     }
-    rc = hive_file_open(&f, file, &o);
+    rc = hive_open_subtree(&f, file, &o, keypath, &key, &canon, &canon_len);
     if (rc)
         return rc;
-    rc = hive_open_key(&f, keypath, &key, &canon, &canon_len);
-    if (rc) {
-        hive_file_close(&f);
-        return rc;
+    {
+        nthive_layer l;
+        nthive_key_layer(&key, &l);
+        c.layered = l.layered_hive;
     }
     if (c.recursive)
         rc = hive_walk(&f, &key, canon, canon_len, max_depth, ls_key, &c);
