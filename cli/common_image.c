@@ -684,7 +684,14 @@ static int parse_gpt(cli_image *img, uint64_t ss, part_list *pl, char *err, size
     int rc = gpt_header(img, ss, 1, &ent_lba, &nent, &esz, &ecrc, &why);
     const char *primary_why = why;
     if (rc != 0) {
-        /* the backup header sits in the image's last sector */
+        /* the backup header sits in the image's last sector; a gzip
+         * image's size is known only once it has been inflated to the end
+         * (once: the checkpoints make later reads cheap) */
+        if (img->gz && !img->gz->complete) {
+            pthread_mutex_lock(&img->gz->mu);
+            (void)gz_extend(img, UINT64_MAX);
+            pthread_mutex_unlock(&img->gz->mu);
+        }
         uint64_t isz = image_known_size(img);
         if (!isz || isz / ss < 2 || gpt_header(img, ss, isz / ss - 1, &ent_lba, &nent, &esz, &ecrc, &why) != 0) {
             seterr(err, errlen, "%s: %s and no valid backup header", img->path, primary_why);
@@ -814,33 +821,54 @@ static int split_spec(const char *spec, char **path, unsigned *part)
 
 int cli_image_open(const char *spec, cli_image **out, char *err, size_t errlen)
 {
+    return cli_image_open_ex(spec, NULL, out, NULL, err, errlen);
+}
+
+int cli_image_open_ex(const char *spec, const cli_image_options *opt, cli_image **out, cli_image_error *kind,
+                      char *err, size_t errlen)
+{
+    cli_image_error ek = CLI_IMAGE_ERR_CORRUPT;
     *out = NULL;
+    if (kind)
+        *kind = CLI_IMAGE_OK;
     if (err && errlen)
         err[0] = 0;
     cli_image *img = calloc(1, sizeof *img);
     if (!img) {
         seterr(err, errlen, "out of memory");
+        if (kind)
+            *kind = CLI_IMAGE_ERR_IO;
         return -1;
     }
     img->fd = -1;
     unsigned want = 0;
     if (split_spec(spec, &img->path, &want) != 0) {
         seterr(err, errlen, "out of memory");
+        if (kind)
+            *kind = CLI_IMAGE_ERR_IO;
         free(img);
         return -1;
+    }
+    if (want && opt && opt->use_offset) {
+        seterr(err, errlen, "%s: give either a partition number (@%u) or --offset, not both", img->path, want);
+        ek = CLI_IMAGE_ERR_USAGE;
+        goto fail;
     }
     img->fd = open(img->path, O_RDONLY | O_CLOEXEC);
     if (img->fd < 0) {
         seterr(err, errlen, "cannot open %s: %s", img->path, strerror(errno));
+        ek = errno == ENOENT || errno == ENOTDIR ? CLI_IMAGE_ERR_NOT_FOUND : CLI_IMAGE_ERR_IO;
         goto fail;
     }
     struct stat st;
     if (fstat(img->fd, &st) != 0) {
         seterr(err, errlen, "cannot stat %s: %s", img->path, strerror(errno));
+        ek = CLI_IMAGE_ERR_IO;
         goto fail;
     }
     if (S_ISDIR(st.st_mode)) {
         seterr(err, errlen, "%s is a directory", img->path);
+        ek = CLI_IMAGE_ERR_USAGE;
         goto fail;
     }
     img->file_size = (uint64_t)st.st_size;
@@ -855,8 +883,41 @@ int cli_image_open(const char *spec, cli_image **out, char *err, size_t errlen)
     if (img->file_size >= 2 && file_pread(img->fd, 0, magic, 2) == 0 && magic[0] == 0x1f && magic[1] == 0x8b) {
         if (gz_init(img) != 0) {
             seterr(err, errlen, "%s: out of memory setting up gzip", img->path);
+            ek = CLI_IMAGE_ERR_IO;
             goto fail;
         }
+    }
+    if (opt && opt->use_offset) {
+        /* An explicit volume offset: no partition table is read; the
+         * volume runs to the end of the (uncompressed) image. */
+        unsigned char one;
+        img->vol_off = opt->offset;
+        img->table = CLI_TABLE_NONE;
+        if (!img->gz) {
+            if (opt->offset >= img->file_size) {
+                seterr(err, errlen, "%s: --offset %llu is past the end of the image (%llu bytes)", img->path,
+                       (unsigned long long)opt->offset, (unsigned long long)img->file_size);
+                goto fail;
+            }
+            img->vol_size = img->file_size - opt->offset;
+        } else if (image_raw_read(img, opt->offset, &one, 1) != 0) {
+            if (img->gz->broken)
+                seterr(err, errlen, "%s: corrupt or truncated gzip data", img->path);
+            else
+                seterr(err, errlen, "%s: --offset %llu is past the end of the uncompressed image", img->path,
+                       (unsigned long long)opt->offset);
+            goto fail;
+        } else {
+            unsigned char bs[512];
+            if (image_raw_read(img, opt->offset, bs, sizeof bs) == 0) {
+                uint64_t bps = le16(bs + 11), total = le64(bs + 40);
+                if (memcmp(bs + 3, "NTFS    ", 8) == 0 && bps >= 256 && bps <= 4096 &&
+                    total < UINT64_MAX / 4096 - 1)
+                    img->vol_size = (total + 1) * bps;
+            }
+        }
+        *out = img;
+        return 0;
     }
     cli_partition parts[CLI_IMAGE_MAX_PARTITIONS];
     part_list pl = {parts, CLI_IMAGE_MAX_PARTITIONS, 0};
@@ -866,13 +927,15 @@ int cli_image_open(const char *spec, cli_image **out, char *err, size_t errlen)
     if (img->table == CLI_TABLE_NONE) {
         if (want) {
             seterr(err, errlen, "%s: no partition table, so no partition %u", img->path, want);
+            ek = CLI_IMAGE_ERR_NOT_FOUND;
             goto fail;
         }
         if (!is_ntfs_at(img, 0)) {
             if (img->gz && img->gz->broken)
                 seterr(err, errlen, "%s: corrupt or truncated gzip data", img->path);
             else
-                seterr(err, errlen, "%s: not an NTFS volume and no MBR/GPT partition table", img->path);
+                seterr(err, errlen, "%s: not an NTFS volume (no NTFS boot sector at byte 0) and no MBR/GPT partition table",
+                       img->path);
             goto fail;
         }
         img->vol_off = 0;
@@ -899,11 +962,13 @@ int cli_image_open(const char *spec, cli_image **out, char *err, size_t errlen)
             for (size_t i = 0; i < n && used + 12 < sizeof list; i++)
                 used += (size_t)snprintf(list + used, sizeof list - used, "%s%u%s", i ? " " : "", parts[i].number,
                                          parts[i].is_ntfs ? "(ntfs)" : "");
-            if (want)
+            if (want) {
                 seterr(err, errlen, "%s: no partition %u (partitions: %s)", img->path, want, n ? list : "none");
-            else
+                ek = CLI_IMAGE_ERR_NOT_FOUND;
+            } else {
                 seterr(err, errlen, "%s: no NTFS partition in the %s table (partitions: %s)", img->path,
                        img->table == CLI_TABLE_GPT ? "GPT" : "MBR", n ? list : "none");
+            }
             goto fail;
         }
         if (pick->is_container) {
@@ -923,6 +988,8 @@ int cli_image_open(const char *spec, cli_image **out, char *err, size_t errlen)
     *out = img;
     return 0;
 fail:
+    if (kind)
+        *kind = ek;
     cli_image_close(img);
     return -1;
 }

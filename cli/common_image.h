@@ -56,6 +56,23 @@ typedef struct cli_partition {
     bool is_container;   /* an MBR extended partition (holds logicals) */
 } cli_partition;
 
+/* How cli_image_open_ex failed, for exit codes. */
+typedef enum cli_image_error {
+    CLI_IMAGE_OK = 0,
+    CLI_IMAGE_ERR_NOT_FOUND, /* no such file, or no partition N */
+    CLI_IMAGE_ERR_USAGE,     /* a directory, or @N together with an offset */
+    CLI_IMAGE_ERR_CORRUPT,   /* not NTFS, damaged table, bad gzip data */
+    CLI_IMAGE_ERR_IO         /* read error, permission, out of memory */
+} cli_image_error;
+
+typedef struct cli_image_options {
+    /* The volume starts at byte `offset` of the (uncompressed) image: no
+     * partition table is read, and the volume runs to the end of the image
+     * (gzip: as far as its boot sector says). "PATH@N" is then refused. */
+    bool use_offset;
+    uint64_t offset;
+} cli_image_options;
+
 /* Opens `spec` ("PATH" or "PATH@N"; a PATH that exists as given wins over
  * the @N reading). Finds the volume as described above. On success returns
  * 0 and `*out` (release with cli_image_close). On failure returns -1,
@@ -67,6 +84,13 @@ typedef struct cli_partition {
  *   "disk.img: MBR partition 2 extends past the end of the image"
  *   "disk.img: not an NTFS volume and no MBR/GPT partition table". */
 int cli_image_open(const char *spec, cli_image **out, char *err, size_t errlen);
+
+/* The same with options (NULL = none) and the kind of failure in `*kind`
+ * (may be NULL). A GPT whose primary header is damaged is read from the
+ * backup header in the image's last sector (a gzip image is inflated to its
+ * end once to find it). */
+int cli_image_open_ex(const char *spec, const cli_image_options *opt, cli_image **out, cli_image_error *kind,
+                      char *err, size_t errlen);
 
 /* The read callback for ntfs_config (ctx = the cli_image): reads `len`
  * bytes at byte `offset` of the VOLUME (not of the image). Returns 0 when

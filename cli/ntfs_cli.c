@@ -1,7 +1,8 @@
 /* ntfs_cli.c - the image, error reports and formatting shared by the
- * `ntkit ntfs` commands (see ntfs_cli.h). The image is read with pread at
- * --offset; the parser's memory comes from one mmap'd arena managed by
- * libntcore's chunk allocator (--heap). */
+ * `ntkit ntfs` commands (see ntfs_cli.h). The image is opened through
+ * common_image (volume, MBR/GPT disk, IMAGE@N, gzip, or --offset); the
+ * parser's memory comes from one mmap'd arena managed by libntcore's chunk
+ * allocator (--heap). */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -19,7 +20,13 @@
 int cli_ntfs_image_read(void *ctx, uint64_t off, void *buf, size_t len)
 {
     cli_ntfs_image *im = ctx;
-    return cli_ntfs_pread(im->fd, im->offset, off, buf, len);
+    return cli_image_read(im->img, off, buf, len);
+}
+
+int cli_ntfs_write_error(const char *what, int err)
+{
+    fprintf(stderr, "ntkit: %s: %s\n", what, strerror(err));
+    return EXIT_NTKIT_IO;
 }
 
 
@@ -40,24 +47,31 @@ int cli_ntfs_vreport(cli_ntfs_image *im, int st, const char *what)
 
 int cli_ntfs_image_open(cli_ntfs_image *im, const cli_ntfs_opts *o)
 {
-    struct stat sb;
+    cli_image_options io = {o->has_offset, o->offset};
+    cli_image_error kind;
     ntfs_config cfg;
     nt_diag diag;
+    char err[512];
     int rc;
 
     memset(im, 0, sizeof *im);
     im->name = o->image;
-    im->offset = o->offset;
-    im->fd = open(o->image, O_RDONLY);
-    if (im->fd < 0) {
-        fprintf(stderr, "ntkit: %s: %s\n", o->image, strerror(errno));
-        return errno == ENOENT ? EXIT_NTKIT_NOT_FOUND : EXIT_NTKIT_IO;
+    im->fd = -1;
+    if (cli_image_open_ex(o->image, &io, &im->img, &kind, err, sizeof err)) {
+        fprintf(stderr, "ntkit: %s\n", err);
+        switch (kind) {
+        case CLI_IMAGE_ERR_NOT_FOUND: return EXIT_NTKIT_NOT_FOUND;
+        case CLI_IMAGE_ERR_USAGE: return EXIT_NTKIT_USAGE;
+        case CLI_IMAGE_ERR_IO: return EXIT_NTKIT_IO;
+        default: return EXIT_NTKIT_CORRUPT;
+        }
     }
-    if (fstat(im->fd, &sb) == 0 && S_ISREG(sb.st_mode))
-        im->size = (uint64_t)sb.st_size > o->offset ? (uint64_t)sb.st_size - o->offset : 0;
+    im->fd = cli_image_fd(im->img);
+    im->offset = cli_image_volume_offset(im->img);
+    im->size = cli_image_volume_size(im->img);
     if (cli_arena_init(&im->arena, o->heap)) {
         fprintf(stderr, "ntkit: cannot map a %zu-byte heap (--heap): %s\n", o->heap, strerror(errno));
-        close(im->fd);
+        cli_image_close(im->img);
         return EXIT_NTKIT_IO;
     }
     memset(&cfg, 0, sizeof cfg);
@@ -69,7 +83,7 @@ int cli_ntfs_image_open(cli_ntfs_image *im, const cli_ntfs_opts *o)
     if (rc) {
         int ec = cli_ntfs_ireport(im, rc, &diag, "cannot mount");
         cli_arena_fini(&im->arena);
-        close(im->fd);
+        cli_image_close(im->img);
         return ec;
     }
     return EXIT_NTKIT_OK;
@@ -80,7 +94,133 @@ void cli_ntfs_image_close(cli_ntfs_image *im)
     ntfs_unmount(im->vol);
     im->vol = NULL;
     cli_arena_fini(&im->arena);
-    close(im->fd);
+    cli_image_close(im->img);
+    im->img = NULL;
+}
+
+/* ---- paths and times ---- */
+
+char *cli_ntfs_canonical_path(const char *p)
+{
+    char *out = malloc(strlen(p) + 2);
+    size_t n = 0;
+
+    if (!out)
+        return NULL;
+    for (const char *s = p; *s;) {
+        while (*s == '/' || *s == '\\')
+            s++;
+        if (!*s)
+            break;
+        out[n++] = '/';
+        while (*s && *s != '/' && *s != '\\')
+            out[n++] = *s++;
+    }
+    out[n] = 0;
+    return out;
+}
+
+int64_t cli_ntfs_unix_secs(uint64_t ft)
+{
+    return (int64_t)(ft / 10000000u) - 11644473600LL;
+}
+
+long cli_ntfs_unix_nsec(uint64_t ft)
+{
+    return (long)(ft % 10000000u) * 100;
+}
+
+/* ---- directories ---- */
+
+int cli_ntfs_read_dir(cli_ntfs_image *im, uint64_t ref, const char *shown, bool all, cli_ntfs_entry **out,
+                      size_t *count)
+{
+    cli_ntfs_entry *v = NULL;
+    size_t n = 0, cap = 0;
+    ntfs_file *dir;
+    ntfs_dir *it;
+    ntfs_dirent *de;
+    int rc, ec = 0;
+
+    *out = NULL;
+    *count = 0;
+    de = malloc(sizeof *de);
+    if (!de)
+        return cli_ntfs_write_error(shown, ENOMEM);
+    rc = ntfs_open_ref(im->vol, ref, &dir);
+    if (rc) {
+        free(de);
+        return cli_ntfs_vreport(im, rc, shown);
+    }
+    rc = ntfs_dir_open(dir, &it);
+    if (rc) {
+        ntfs_close(dir);
+        free(de);
+        return cli_ntfs_vreport(im, rc, shown);
+    }
+    while ((rc = ntfs_dir_next(it, de)) == NT_OK) {
+        if (!all && NTFS_REF_RECORD(de->ref) < 16)
+            continue;
+        if (n == cap) {
+            size_t nc = cap ? cap * 2 : 32;
+            cli_ntfs_entry *nv = realloc(v, nc * sizeof *nv);
+            if (!nv) {
+                rc = NT_ERR_NOMEM;
+                break;
+            }
+            v = nv;
+            cap = nc;
+        }
+        v[n].name = malloc(de->name_len + 1);
+        if (!v[n].name) {
+            rc = NT_ERR_NOMEM;
+            break;
+        }
+        memcpy(v[n].name, de->name, de->name_len);
+        v[n].name[de->name_len] = 0;
+        v[n].name_len = de->name_len;
+        v[n].ref = de->ref;
+        v[n].is_dir = de->is_dir;
+        v[n].reparse_tag = de->reparse_tag;
+        n++;
+    }
+    if (rc != NT_END)
+        ec = rc == NT_ERR_NOMEM ? cli_ntfs_write_error(shown, ENOMEM) : cli_ntfs_vreport(im, rc, shown);
+    ntfs_dir_close(it);
+    ntfs_close(dir);
+    free(de);
+    *out = v;
+    *count = n;
+    return ec;
+}
+
+void cli_ntfs_free_entries(cli_ntfs_entry *e, size_t count)
+{
+    for (size_t i = 0; i < count; i++)
+        free(e[i].name);
+    free(e);
+}
+
+bool cli_ntfs_recset_mark(cli_ntfs_recset *s, uint64_t rec)
+{
+    uint64_t byte = rec / 8;
+    if (byte >= s->bytes) {
+        size_t nb;
+        uint8_t *p;
+        if (byte > ((uint64_t)1 << 40))
+            return true;
+        nb = (size_t)(byte + 1) * 2;
+        p = realloc(s->bits, nb);
+        if (!p)
+            return true;
+        memset(p + s->bytes, 0, nb - s->bytes);
+        s->bits = p;
+        s->bytes = nb;
+    }
+    if (s->bits[byte] & (1u << (rec % 8)))
+        return true;
+    s->bits[byte] |= (uint8_t)(1u << (rec % 8));
+    return false;
 }
 
 /* ---- formatting ---- */

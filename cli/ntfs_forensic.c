@@ -28,123 +28,11 @@
 #include "common_image.h"
 #include "ntcore/utf16.h"
 #include "ntfs.h"
-#include "ntfs_forensic.h" /* this directory: the CLI entry points */
-#include <ntfs_forensic.h> /* libntfs/include: the library API (same name) */
+#include "ntfs_forensic_cmds.h" /* this directory: the CLI entry points */
+#include <ntfs_forensic.h>       /* libntfs/include: the library API */
 
 #define MAX_DEPTH 1024   /* parent chain steps (cycles end here) */
 #define PATH_CAP 65536
-
-const char ntfs_forensic_usage[] =
-    "       ntkit ntfs deleted IMAGE [--json] [--offset BYTES] [--heap SIZE]\n"
-    "       ntkit ntfs timeline IMAGE [--offset BYTES] [--heap SIZE]\n"
-    "       ntkit ntfs usn IMAGE [--json] [--offset BYTES] [--heap SIZE]\n"
-    "       ntkit ntfs sddl IMAGE PATH [--offset BYTES] [--heap SIZE]\n"
-    "       ntkit ntfs cat IMAGE --mft N[:STREAM] [--offset BYTES] [--heap SIZE]\n";
-
-typedef struct fopts {
-    const char *sub, *image, *path, *mft;
-    uint64_t offset;
-    bool has_offset, json;
-    size_t heap;
-} fopts;
-
-typedef struct fimage {
-    const char *name;
-    int fd;                /* --offset: plain file read with pread */
-    uint64_t offset;
-    cli_image *img;        /* otherwise: plain, gzip, MBR/GPT */
-    cli_arena arena;
-    ntfs_volume *vol;
-} fimage;
-
-bool ntfs_forensic_handles(const char *sub, int argc, char **argv)
-{
-    int i;
-
-    if (!strcmp(sub, "deleted") || !strcmp(sub, "timeline") || !strcmp(sub, "sddl") ||
-        !strcmp(sub, "usn"))
-        return true;
-    if (strcmp(sub, "cat"))
-        return false;
-    for (i = 2; i < argc; i++)
-        if (!strcmp(argv[i], "--mft"))
-            return true;
-    return false;
-}
-
-static int pread_cb(void *ctx, uint64_t off, void *buf, size_t len)
-{
-    fimage *im = ctx;
-    return cli_ntfs_pread(im->fd, im->offset, off, buf, len);
-}
-
-
-/* One line: file, what, offset, record, rule. */
-static int report(fimage *im, int st, const nt_diag *d, const char *what)
-{
-    return cli_ntfs_report(im->name, &im->arena, 0, st, d, what);
-}
-
-static int image_open(fimage *im, const fopts *o)
-{
-    ntfs_config cfg;
-    nt_diag diag;
-    char err[256];
-    int rc;
-
-    memset(im, 0, sizeof *im);
-    im->name = o->image;
-    im->fd = -1;
-    memset(&cfg, 0, sizeof cfg);
-    if (o->has_offset) {
-        struct stat sb;
-        im->offset = o->offset;
-        im->fd = open(o->image, O_RDONLY);
-        if (im->fd < 0) {
-            fprintf(stderr, "ntkit: %s: %s\n", o->image, strerror(errno));
-            return errno == ENOENT ? EXIT_NTKIT_NOT_FOUND : EXIT_NTKIT_IO;
-        }
-        if (fstat(im->fd, &sb) == 0 && S_ISREG(sb.st_mode))
-            cfg.volume_size = (uint64_t)sb.st_size > o->offset ? (uint64_t)sb.st_size - o->offset : 0;
-        cfg.ctx = im;
-        cfg.read = pread_cb;
-    } else {
-        if (cli_image_open(o->image, &im->img, err, sizeof err)) {
-            fprintf(stderr, "ntkit: %s\n", err);
-            return access(o->image, F_OK) ? EXIT_NTKIT_NOT_FOUND : EXIT_NTKIT_IO;
-        }
-        cfg.ctx = im->img;
-        cfg.read = cli_image_read;
-        cfg.volume_size = cli_image_volume_size(im->img);
-    }
-    if (cli_arena_init(&im->arena, o->heap)) {
-        fprintf(stderr, "ntkit: cannot map a %zu-byte heap (--heap): %s\n", o->heap, strerror(errno));
-        rc = EXIT_NTKIT_IO;
-        goto fail;
-    }
-    cfg.allocator = im->arena.iface;
-    rc = ntfs_mount(&cfg, &im->vol, &diag);
-    if (rc) {
-        rc = report(im, rc, &diag, "cannot mount");
-        cli_arena_fini(&im->arena);
-        goto fail;
-    }
-    return EXIT_NTKIT_OK;
-fail:
-    if (im->fd >= 0)
-        close(im->fd);
-    cli_image_close(im->img);
-    return rc;
-}
-
-static void image_close(fimage *im)
-{
-    ntfs_unmount(im->vol);
-    cli_arena_fini(&im->arena);
-    if (im->fd >= 0)
-        close(im->fd);
-    cli_image_close(im->img);
-}
 
 /* ---- formatting ---- */
 
@@ -260,13 +148,12 @@ static const char *rebuild_path(ntfs_volume *vol, const ntfs_mft_fn *fn, char *b
 
 /* ---- deleted ---- */
 
-static int do_deleted(fimage *im, const fopts *o)
+int cli_ntfs_deleted(cli_ntfs_image *im, const cli_ntfs_opts *o)
 {
     uint64_t n = ntfs_mft_record_count(im->vol), r;
     ntfs_mft_entry *e = malloc(sizeof *e);
     char *buf = malloc(PATH_CAP);
     int worst = EXIT_NTKIT_OK;
-    bool first = true;
 
     if (!e || !buf) {
         free(e);
@@ -274,8 +161,6 @@ static int do_deleted(fimage *im, const fopts *o)
         fprintf(stderr, "ntkit: out of memory\n");
         return EXIT_NTKIT_IO;
     }
-    if (o->json)
-        printf("[");
     for (r = 0; r < n; r++) {
         int rc = ntfs_mft_read_entry(im->vol, r, e);
         const ntfs_mft_fn *fn;
@@ -285,7 +170,7 @@ static int do_deleted(fimage *im, const fopts *o)
         if (rc == NT_ERR_NOT_FOUND)
             continue;
         if (rc) {
-            int ec = report(im, rc, ntfs_diag(im->vol), "MFT record");
+            int ec = cli_ntfs_ireport(im, rc, ntfs_diag(im->vol), "MFT record");
             if (ec == EXIT_NTKIT_IO)
                 worst = ec;
             else if (worst == EXIT_NTKIT_OK)
@@ -300,20 +185,17 @@ static int do_deleted(fimage *im, const fopts *o)
         fmt_time(e->has_si ? e->si_atime : fn->atime, at, sizeof at);
         fmt_time(e->has_si ? e->si_crtime : fn->crtime, crt, sizeof crt);
         if (o->json) {
-            printf("%s\n{\"record\":%" PRIu64 ",\"sequence\":%u,\"type\":\"%s\",\"path\":", first ? "" : ",",
-                   r, e->seq, e->is_dir ? "dir" : "file");
+            printf("{\"record\":%" PRIu64 ",\"sequence\":%u,\"type\":\"%s\",\"path\":", r, e->seq,
+                   e->is_dir ? "dir" : "file");
             json_str(stdout, path);
             printf(",\"size\":%" PRIu64 ",\"created\":\"%s\",\"modified\":\"%s\","
-                   "\"mft_modified\":\"%s\",\"accessed\":\"%s\"}",
+                   "\"mft_modified\":\"%s\",\"accessed\":\"%s\"}\n",
                    e->has_data ? e->size : fn->size, crt, mt, ct, at);
         } else {
             printf("%" PRIu64 "-%u\t%s\t%" PRIu64 "\t%s\t%s\n", r, e->seq, e->is_dir ? "d" : "r",
                    e->has_data ? e->size : fn->size, mt, path);
         }
-        first = false;
     }
-    if (o->json)
-        printf("\n]\n");
     free(e);
     free(buf);
     return worst;
@@ -321,10 +203,25 @@ static int do_deleted(fimage *im, const fopts *o)
 
 /* ---- timeline ---- */
 
-static void body_line(const char *path, const char *suffix, uint64_t rec, uint32_t type,
+static void body_line(bool json, const char *path, const char *suffix, uint64_t rec, uint32_t type,
                       bool dir, bool deleted, uint64_t size, uint64_t a, uint64_t m, uint64_t c,
                       uint64_t cr)
 {
+    if (json) {
+        char ta[64], tm[64], tc[64], tb[64];
+        fmt_time(a, ta, sizeof ta);
+        fmt_time(m, tm, sizeof tm);
+        fmt_time(c, tc, sizeof tc);
+        fmt_time(cr, tb, sizeof tb);
+        printf("{\"path\":");
+        json_str(stdout, path);
+        printf(",\"source\":\"%s\",\"mft\":%" PRIu64 ",\"attribute_type\":%u,\"type\":\"%s\",\"deleted\":%s,"
+               "\"size\":%" PRIu64 ",\"accessed\":\"%s\",\"modified\":\"%s\",\"mft_modified\":\"%s\","
+               "\"created\":\"%s\"}\n",
+               *suffix ? "$FILE_NAME" : "$STANDARD_INFORMATION", rec, type, dir ? "dir" : "file",
+               deleted ? "true" : "false", size, ta, tm, tc, tb);
+        return;
+    }
     /* MD5|name|inode|mode|UID|GID|size|atime|mtime|ctime|crtime */
     printf("0|/%s%s%s|%" PRIu64 "-%u|%s|0|0|%" PRIu64 "|%" PRId64 "|%" PRId64 "|%" PRId64 "|%" PRId64
            "\n",
@@ -332,7 +229,7 @@ static void body_line(const char *path, const char *suffix, uint64_t rec, uint32
            size, body_secs(a), body_secs(m), body_secs(c), body_secs(cr));
 }
 
-static int do_timeline(fimage *im)
+int cli_ntfs_timeline(cli_ntfs_image *im, const cli_ntfs_opts *o)
 {
     uint64_t n = ntfs_mft_record_count(im->vol), r;
     ntfs_mft_entry *e = malloc(sizeof *e);
@@ -352,7 +249,7 @@ static int do_timeline(fimage *im)
         if (rc == NT_ERR_NOT_FOUND)
             continue;
         if (rc) {
-            int ec = report(im, rc, ntfs_diag(im->vol), "MFT record");
+            int ec = cli_ntfs_ireport(im, rc, ntfs_diag(im->vol), "MFT record");
             if (worst == EXIT_NTKIT_OK)
                 worst = ec;
             continue;
@@ -371,10 +268,10 @@ static int do_timeline(fimage *im)
                 continue;
             path = rebuild_path(im->vol, fn, buf);
             if (e->has_si)
-                body_line(path, "", r, e->is_dir ? 144 : 128, e->is_dir, !e->in_use,
+                body_line(o->json, path, "", r, e->is_dir ? 144 : 128, e->is_dir, !e->in_use,
                           e->has_data ? e->size : 0, e->si_atime, e->si_mtime, e->si_ctime,
                           e->si_crtime);
-            body_line(path, " ($FILE_NAME)", r, 48, e->is_dir, !e->in_use, fn->size, fn->atime,
+            body_line(o->json, path, " ($FILE_NAME)", r, 48, e->is_dir, !e->in_use, fn->size, fn->atime,
                       fn->mtime, fn->ctime, fn->crtime);
         }
     }
@@ -385,7 +282,7 @@ static int do_timeline(fimage *im)
 
 /* ---- sddl ---- */
 
-static int do_sddl(fimage *im, const fopts *o)
+int cli_ntfs_sddl(cli_ntfs_image *im, const cli_ntfs_opts *o)
 {
     ntfs_file *f = NULL;
     size_t need = 0, cap = 65536, len = 0;
@@ -396,7 +293,7 @@ static int do_sddl(fimage *im, const fopts *o)
 
     rc = ntfs_open_path(im->vol, o->path, &f);
     if (rc)
-        return report(im, rc, ntfs_diag(im->vol), o->path);
+        return cli_ntfs_ireport(im, rc, ntfs_diag(im->vol), o->path);
     sd = malloc(cap);
     if (!sd) {
         ntfs_close(f);
@@ -406,7 +303,7 @@ static int do_sddl(fimage *im, const fopts *o)
     ntfs_close(f);
     if (rc) {
         free(sd);
-        return report(im, rc, ntfs_diag(im->vol), o->path);
+        return cli_ntfs_ireport(im, rc, ntfs_diag(im->vol), o->path);
     }
     rc = ntfs_sd_to_sddl(sd, need, NULL, 0, &len, &d);
     if (rc == NT_ERR_RANGE && (out = malloc(len + 1)) != NULL)
@@ -414,16 +311,24 @@ static int do_sddl(fimage *im, const fopts *o)
     free(sd);
     if (rc) {
         free(out);
-        return report(im, rc, &d, "security descriptor");
+        return cli_ntfs_ireport(im, rc, &d, "security descriptor");
     }
-    printf("%s\n", out);
+    if (o->json) {
+        printf("{\"path\":");
+        json_str(stdout, o->path);
+        printf(",\"sddl\":");
+        json_str(stdout, out);
+        printf("}\n");
+    } else {
+        printf("%s\n", out);
+    }
     free(out);
     return EXIT_NTKIT_OK;
 }
 
 /* ---- cat --mft ---- */
 
-static int do_cat_mft(fimage *im, const fopts *o)
+int cli_ntfs_cat_mft(cli_ntfs_image *im, const cli_ntfs_opts *o)
 {
     char *end = NULL;
     const char *stream = NULL;
@@ -445,11 +350,11 @@ static int do_cat_mft(fimage *im, const fopts *o)
         stream = end + 1;
     rc = ntfs_mft_open_record(im->vol, recno, &f);
     if (rc)
-        return report(im, rc, ntfs_diag(im->vol), "--mft");
+        return cli_ntfs_ireport(im, rc, ntfs_diag(im->vol), "--mft");
     rc = ntfs_stream_open(f, NTFS_AT_DATA, stream, &s);
     if (rc) {
         ntfs_close(f);
-        return report(im, rc, ntfs_diag(im->vol), "--mft stream");
+        return cli_ntfs_ireport(im, rc, ntfs_diag(im->vol), "--mft stream");
     }
     /* Clusters of a file that is gone may hold someone else's data now. */
     for (i = 0;; i++) {
@@ -492,7 +397,7 @@ static int do_cat_mft(fimage *im, const fopts *o)
     ntfs_stream_close(s);
     ntfs_close(f);
     if (rc)
-        return report(im, rc, ntfs_diag(im->vol), "--mft read");
+        return cli_ntfs_ireport(im, rc, ntfs_diag(im->vol), "--mft read");
     return EXIT_NTKIT_OK;
 }
 
@@ -501,7 +406,7 @@ static int do_cat_mft(fimage *im, const fopts *o)
 /* Walks $Extend\$UsnJrnl:$J run by run: sparse runs (the head Windows
  * frees as the journal wraps) are skipped without reading. Records never
  * straddle a 4 KiB page; zeros pad the end of a page. */
-static int do_usn(fimage *im, const fopts *o)
+int cli_ntfs_usn(cli_ntfs_image *im, const cli_ntfs_opts *o)
 {
     const size_t chunk = (size_t)1 << 20;
     ntfs_file *f = NULL;
@@ -512,14 +417,13 @@ static int do_usn(fimage *im, const fopts *o)
     size_t i;
     uint64_t count = 0;
     int rc, worst = EXIT_NTKIT_OK;
-    bool first = true;
 
     rc = ntfs_open_path(im->vol, "/$Extend/$UsnJrnl", &f);
     if (rc == NT_OK)
         rc = ntfs_stream_open(f, NTFS_AT_DATA, "$J", &s);
     if (rc) {
         ntfs_close(f);
-        return report(im, rc, ntfs_diag(im->vol), "$Extend/$UsnJrnl:$J");
+        return cli_ntfs_ireport(im, rc, ntfs_diag(im->vol), "$Extend/$UsnJrnl:$J");
     }
     ntfs_stream_get_info(s, &si);
     if (ntfs_volume_get_info(im->vol, false, &vi))
@@ -530,8 +434,6 @@ static int do_usn(fimage *im, const fopts *o)
         ntfs_close(f);
         return EXIT_NTKIT_IO;
     }
-    if (o->json)
-        printf("[");
     for (i = 0; i < si.run_count || (si.resident && i == 0); i++) {
         ntfs_run run = {0, 0, 0};
         uint64_t start, end, off;
@@ -551,7 +453,7 @@ static int do_usn(fimage *im, const fopts *o)
             size_t got = 0, want = end - off < chunk ? (size_t)(end - off) : chunk, pos = 0;
             rc = ntfs_stream_read(s, off, buf, want, &got);
             if (rc || !got) {
-                worst = report(im, rc ? rc : NT_ERR_CORRUPT, ntfs_diag(im->vol), "$J read");
+                worst = cli_ntfs_ireport(im, rc ? rc : NT_ERR_CORRUPT, ntfs_diag(im->vol), "$J read");
                 goto done;
             }
             while (pos + 8 <= got) {
@@ -577,22 +479,21 @@ static int do_usn(fimage *im, const fopts *o)
                     nt_utf16le_to_utf8(r.name, r.name_units, name, sizeof name, NULL, NULL);
                 fmt_time(r.timestamp, when, sizeof when);
                 if (o->json) {
-                    printf("%s\n{\"usn\":%" PRId64 ",\"version\":%u,\"time\":\"%s\",\"file_record\":%" PRIu64
+                    printf("{\"usn\":%" PRId64 ",\"version\":%u,\"time\":\"%s\",\"file_record\":%" PRIu64
                            ",\"file_sequence\":%u,\"parent_record\":%" PRIu64 ",\"parent_sequence\":%u,"
                            "\"reason\":\"%s\",\"attributes\":%u,\"name\":",
-                           first ? "" : ",", r.usn, r.major, r.timestamp ? when : "",
+                           r.usn, r.major, r.timestamp ? when : "",
                            r.file_ref & (uint64_t)0xFFFFFFFFFFFF, (unsigned)(r.file_ref >> 48),
                            r.parent_ref & (uint64_t)0xFFFFFFFFFFFF, (unsigned)(r.parent_ref >> 48), reasons,
                            r.file_attributes);
                     json_str(stdout, name);
-                    printf("}");
+                    printf("}\n");
                 } else {
                     printf("%" PRId64 "\t%s\t%" PRIu64 "-%u\t%" PRIu64 "-%u\t%s\t%s\n", r.usn,
                            r.timestamp ? when : "-", r.file_ref & (uint64_t)0xFFFFFFFFFFFF,
                            (unsigned)(r.file_ref >> 48), r.parent_ref & (uint64_t)0xFFFFFFFFFFFF,
                            (unsigned)(r.parent_ref >> 48), reasons, name);
                 }
-                first = false;
                 count++;
                 pos += r.length;
             }
@@ -600,82 +501,9 @@ static int do_usn(fimage *im, const fopts *o)
         }
     }
 done:
-    if (o->json)
-        printf("\n]\n");
     free(buf);
     ntfs_stream_close(s);
     ntfs_close(f);
     return worst;
 }
 
-/* ---- options ---- */
-
-static int parse(int argc, char **argv, fopts *o)
-{
-    int i;
-
-    memset(o, 0, sizeof *o);
-    o->sub = argv[1];
-    for (i = 2; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "--json")) {
-            o->json = true;
-        } else if (!strcmp(a, "--mft") && i + 1 < argc) {
-            o->mft = argv[++i];
-        } else if (!strcmp(a, "--offset") && i + 1 < argc) {
-            char *end = NULL;
-            errno = 0;
-            o->offset = strtoull(argv[++i], &end, 0);
-            if (errno || !*argv[i] || *end)
-                return -1;
-            o->has_offset = true;
-        } else if (!strcmp(a, "--heap") && i + 1 < argc) {
-            if (cli_parse_size(argv[++i], &o->heap) || o->heap < 65536)
-                return -1;
-        } else if (a[0] == '-' && a[1]) {
-            fprintf(stderr, "ntkit ntfs %s: unknown option '%s'\n", o->sub, a);
-            return -1;
-        } else if (!o->image) {
-            o->image = a;
-        } else if (!o->path) {
-            o->path = a;
-        } else {
-            return -1;
-        }
-    }
-    if (!o->image)
-        return -1;
-    if (!strcmp(o->sub, "sddl") != !!o->path)
-        return -1;
-    if (!strcmp(o->sub, "cat") && (!o->mft || o->path))
-        return -1;
-    return 0;
-}
-
-int ntfs_forensic_main(int argc, char **argv)
-{
-    fimage im;
-    fopts o;
-    int rc;
-
-    if (parse(argc, argv, &o)) {
-        fprintf(stderr, "usage:\n%s", ntfs_forensic_usage);
-        return EXIT_NTKIT_USAGE;
-    }
-    rc = image_open(&im, &o);
-    if (rc)
-        return rc;
-    if (!strcmp(o.sub, "deleted"))
-        rc = do_deleted(&im, &o);
-    else if (!strcmp(o.sub, "timeline"))
-        rc = do_timeline(&im);
-    else if (!strcmp(o.sub, "sddl"))
-        rc = do_sddl(&im, &o);
-    else if (!strcmp(o.sub, "usn"))
-        rc = do_usn(&im, &o);
-    else
-        rc = do_cat_mft(&im, &o);
-    fflush(stdout);
-    image_close(&im);
-    return rc;
-}

@@ -17,107 +17,291 @@
 #include "common_arena.h"
 #include "common_ntfs.h"
 #include "ntfs_cli.h"
-#include "ntfs_forensic.h"
+#include "ntfs_forensic_cmds.h"
 
 #define IO_CHUNK ((size_t)1 << 20)
 
 /* ---- options ---- */
 
-static void usage_sub(FILE *f, const char *sub)
+#define COMMON_OPTS "  --offset BYTES  the volume starts at this byte of the image (plain or .gz);\n" \
+                    "                  no partition table is read (not with IMAGE@N)\n" \
+                    "  --heap SIZE     parser memory (default 256M)\n" \
+                    "IMAGE is a volume, a whole disk with an MBR or GPT (the first NTFS partition\n" \
+                    "is used; IMAGE@N picks partition N), or either of them gzip-compressed.\n" \
+                    "Exit codes: 0 ok, 1 not found, 2 usage, 3 corrupt input, 4 I/O error.\n"
+
+static const struct subcmd {
+    const char *name;
+    const char *opts;  /* options it takes: o offset, h heap, j json, l/R/a, m mft, s streams, q quiet, p progress, f find tests */
+    int min_pos, max_pos; /* positional arguments after the subcommand, IMAGE included */
+    const char *help;
+} subcmds[] = {
+    {"info", "ohj", 1, 1,
+     "usage: ntkit ntfs info IMAGE [--json] [--offset BYTES] [--heap SIZE]\n"
+     "Lists the partitions of a disk image (number, offset, size, type, NTFS or not;\n"
+     "'*' marks the one in use), then the volume's label, serial number, NTFS version,\n"
+     "dirty flag, sector and cluster sizes, total and free clusters. --json prints\n"
+     "one object, with a \"partitions\" array for disks.\n"
+     "examples: ntkit ntfs info disk.img\n"
+     "          ntkit ntfs info disk.img@2 --json\n"},
+    {"ls", "ohjlRa", 1, 2,
+     "usage: ntkit ntfs ls IMAGE [PATH] [-l] [-R] [-a] [--json] [--offset BYTES] [--heap SIZE]\n"
+     "Lists a directory (default: the root). -l adds size, times, attributes and the\n"
+     "MFT reference; -R recurses; -a shows NTFS system files and alternate data\n"
+     "streams (as PATH:STREAM). --json prints one object per entry and line with\n"
+     "path, type (file/dir/symlink), size and mft. Without -l or -a, names, types\n"
+     "and sizes come from the directory index alone (fast; sizes are the copy in\n"
+     "the index and may be stale); -l and -a read each file's MFT record.\n"
+     "examples: ntkit ntfs ls vol.img /Windows -l\n"
+     "          ntkit ntfs ls disk.img.gz@3 -R --json\n"},
+    {"cat", "ohm", 2, 2,
+     "usage: ntkit ntfs cat IMAGE PATH[:STREAM] [--offset BYTES] [--heap SIZE]\n"
+     "       ntkit ntfs cat IMAGE --mft N[:STREAM]\n"
+     "Writes a file's data (or a named stream) to standard output. --mft reads the\n"
+     "record numbered N, deleted or not, and warns when its clusters are in use again.\n"
+     "examples: ntkit ntfs cat vol.img /dir/file.txt > file.txt\n"
+     "          ntkit ntfs cat disk.img 'dir\\file.txt:Zone.Identifier'\n"
+     "          ntkit ntfs cat vol.img --mft 42 > recovered.bin\n"},
+    {"stat", "ohj", 2, 2,
+     "usage: ntkit ntfs stat IMAGE PATH [--json] [--offset BYTES] [--heap SIZE]\n"
+     "Prints every name and namespace, times, sizes, attributes, streams, data\n"
+     "runs, reparse target, object ID, owner SID and security descriptor (SDDL)\n"
+     "of a file.\n"
+     "example: ntkit ntfs stat vol.img /dir/file.txt --json\n"},
+    {"extract", "ohjsqp", 2, 3,
+     "usage: ntkit ntfs extract IMAGE [PATH] DEST [--streams] [--json] [--quiet|--progress]\n"
+     "                          [--offset BYTES] [--heap SIZE]\n"
+     "Copies PATH (default: the root) out of the image to DEST. A directory's\n"
+     "contents go into DEST (created when missing); a file is written to DEST, or\n"
+     "into DEST when DEST is an existing directory. Existing files are replaced.\n"
+     "  - modification and access times are set from $STANDARD_INFORMATION\n"
+     "    (Linux cannot set a creation time: it is not kept);\n"
+     "  - sparse files stay sparse (holes are skipped, not written);\n"
+     "  - --streams also writes each alternate data stream as a file NAME:STREAM\n"
+     "    beside the file (or directory) NAME;\n"
+     "  - symbolic links and junctions become symlinks: a relative target is kept\n"
+     "    (\\ turned into /); an absolute one on a drive (C:\\dir\\x, \\??\\C:\\dir\\x)\n"
+     "    is taken as a path on this volume and made relative to the link; other\n"
+     "    targets (\\\\server\\share, volume GUIDs) are kept as stored, \\ turned into /;\n"
+     "  - hard links: the second and later names of a file become hard links to\n"
+     "    the first one extracted (a copy when linking fails);\n"
+     "  - names that are empty, \".\", \"..\" or hold '/' are refused, so nothing is\n"
+     "    written outside DEST; symlinks already in DEST are never followed.\n"
+     "A damaged file is reported in one line and skipped; the exit code is then 3\n"
+     "(4 when writing to DEST failed). A progress line (bytes, files, rate, ETA) is\n"
+     "shown on stderr when it is a terminal; --quiet/--progress force it off/on.\n"
+     "--json prints one object per extracted entry and line: path, dest, type\n"
+     "(file/dir/symlink/stream/hardlink), size, mft.\n"
+     "examples: ntkit ntfs extract disk.img /Users/alice/Documents ./docs\n"
+     "          ntkit ntfs extract vol.img.gz out --streams --json\n"},
+    {"find", "ohjf", 1, 2,
+     "usage: ntkit ntfs find IMAGE [PATH] [-name GLOB] [-iname GLOB] [-cname GLOB]\n"
+     "                       [-type f|d|l] [-size [+-]N[ckMG]] [-newer DATE] [-older DATE]\n"
+     "                       [--json] [--offset BYTES] [--heap SIZE]\n"
+     "Walks the tree below PATH (default: the root; PATH itself when it is a file)\n"
+     "and prints the path of every entry that passes all tests:\n"
+     "  -name/-iname GLOB  the name matches GLOB (*, ?, [a-z], [!x]), ignoring case\n"
+     "                     as Windows does; -cname matches case-sensitively\n"
+     "  -type f|d|l        file, directory, or symlink/junction\n"
+     "  -size [+-]N[ckMG]  more than (+), less than (-) or exactly N bytes (c, the\n"
+     "                     default), KiB, MiB or GiB, rounded up as find(1) does\n"
+     "  -newer DATE        modified after DATE; -older DATE: before it. DATE is UTC:\n"
+     "                     YYYY-MM-DD[THH:MM[:SS]] (a space may replace the T)\n"
+     "Names and types come from the directory index; MFT records are read only for\n"
+     "-size, -newer, -older and --json (current size and times). System files\n"
+     "(records below 16) are skipped. --json prints one object per match and line:\n"
+     "path, type, size, mft, mtime.\n"
+     "examples: ntkit ntfs find disk.img -iname '*.exe' -newer 2024-01-01\n"
+     "          ntkit ntfs find vol.img /Users -type f -size +100M --json\n"},
+    {"deleted", "ohj", 1, 1,
+     "usage: ntkit ntfs deleted IMAGE [--json] [--offset BYTES] [--heap SIZE]\n"
+     "Lists MFT records not in use that still hold a name: record-sequence, type,\n"
+     "size, modification time and the path rebuilt through the parent records\n"
+     "($OrphanFiles/NAME when the chain is broken). --json prints one object per\n"
+     "record and line.\n"
+     "example: ntkit ntfs deleted disk.img --json\n"},
+    {"timeline", "ohj", 1, 1,
+     "usage: ntkit ntfs timeline IMAGE [--json] [--offset BYTES] [--heap SIZE]\n"
+     "Writes a body file (sleuthkit's mactime format) with the $STANDARD_INFORMATION\n"
+     "and $FILE_NAME times of every named record, deleted ones included. --json\n"
+     "prints one object per body line instead.\n"
+     "example: ntkit ntfs timeline disk.img > body.txt && mactime -b body.txt\n"},
+    {"usn", "ohj", 1, 1,
+     "usage: ntkit ntfs usn IMAGE [--json] [--offset BYTES] [--heap SIZE]\n"
+     "Prints the change journal ($Extend\\$UsnJrnl:$J) records: USN, time, file and\n"
+     "parent references, reasons and name. --json prints one object per record.\n"
+     "example: ntkit ntfs usn disk.img --json\n"},
+    {"sddl", "ohj", 2, 2,
+     "usage: ntkit ntfs sddl IMAGE PATH [--json] [--offset BYTES] [--heap SIZE]\n"
+     "Prints the security descriptor of PATH as an SDDL string.\n"
+     "example: ntkit ntfs sddl vol.img /Windows\n"},
+};
+
+static const struct subcmd *find_sub(const char *name)
 {
-    if (!strcmp(sub, "info"))
-        fputs("usage: ntkit ntfs info IMAGE [--offset BYTES] [--json] [--heap SIZE]\n"
-              "Prints the volume label, serial number, NTFS version, dirty flag, sector\n"
-              "and cluster sizes, total and free clusters.\n"
-              "example: ntkit ntfs info disk.raw --offset 65536\n", f);
-    else if (!strcmp(sub, "ls"))
-        fputs("usage: ntkit ntfs ls IMAGE [PATH] [-l] [-R] [-a] [--json] [--offset BYTES] [--heap SIZE]\n"
-              "Lists a directory (default: the root). -l adds size, times, attributes and the\n"
-              "MFT reference; -R recurses; -a shows NTFS system files and alternate data\n"
-              "streams (as PATH:STREAM). --json prints one object per entry and line with\n"
-              "path, type (file/dir/symlink), size and mft. Without -l or -a, names, types\n"
-              "and sizes come from the directory index alone (fast; sizes are the copy in\n"
-              "the index and may be stale); -l and -a read each file's MFT record.\n"
-              "examples: ntkit ntfs ls vol.img /Windows -l\n"
-              "          ntkit ntfs ls disk.raw --offset 65536 -R --json\n", f);
-    else if (!strcmp(sub, "cat"))
-        fputs("usage: ntkit ntfs cat IMAGE PATH[:STREAM] [--offset BYTES] [--heap SIZE]\n"
-              "Writes a file's data (or a named stream) to standard output.\n"
-              "examples: ntkit ntfs cat vol.img /dir/file.txt\n"
-              "          ntkit ntfs cat vol.img 'dir\\file.txt:Zone.Identifier'\n", f);
-    else if (!strcmp(sub, "stat"))
-        fputs("usage: ntkit ntfs stat IMAGE PATH [--json] [--offset BYTES] [--heap SIZE]\n"
-              "Prints every name and namespace, times, sizes, attributes, streams, data\n"
-              "runs, reparse target and owner SID of a file.\n"
-              "example: ntkit ntfs stat vol.img /dir/file.txt --json\n", f);
-    else
-        fputs("usage: ntkit ntfs <info|ls|cat|stat> IMAGE [PATH] [options]\n"
-              "Reads an NTFS volume image (read-only).\n"
-              "common options: --offset BYTES (where the volume starts in the image),\n"
-              "                --heap SIZE (parser memory, default 256M), --help\n"
-              "Paths use / or \\ and are matched case-insensitively.\n"
-              "Run 'ntkit ntfs <subcommand> --help' for details and examples.\n", f);
-    if (!*sub)
-        fputs(ntfs_forensic_usage, f);
+    for (size_t i = 0; i < sizeof subcmds / sizeof subcmds[0]; i++)
+        if (!strcmp(subcmds[i].name, name))
+            return &subcmds[i];
+    return NULL;
 }
 
-static int parse_opts(int argc, char **argv, cli_ntfs_opts *o, const char *sub)
+static void usage_all(FILE *f)
 {
+    fputs("usage: ntkit ntfs <subcommand> IMAGE [PATH] [options]\n"
+          "Reads an NTFS volume image (read-only). Subcommands:\n", f);
+    for (size_t i = 0; i < sizeof subcmds / sizeof subcmds[0]; i++) {
+        const char *h = subcmds[i].help + strlen("usage: ");
+        fprintf(f, "  %.*s\n", (int)(strchr(h, '\n') - h), h);
+    }
+    fputs("Common options:\n" COMMON_OPTS
+          "Paths use / or \\ and are matched case-insensitively.\n"
+          "Run 'ntkit ntfs <subcommand> --help' for details and examples.\n", f);
+}
+
+/* Usage errors are one line on stderr (fmt is a literal with one %s). */
+#define usage_error(sub, fmt, arg) \
+    (fprintf(stderr, "ntkit ntfs %s: " fmt " (see 'ntkit ntfs %s --help')\n", sub, arg, sub), -1)
+
+static int parse_opts(int argc, char **argv, cli_ntfs_opts *o, const struct subcmd *sc)
+{
+    const char *sub = sc->name;
+    const char *pos[3];
+    int npos = 0;
+    bool dashdash = false;
+
     memset(o, 0, sizeof *o);
     for (int i = 2; i < argc; i++) {
         const char *a = argv[i];
         size_t v;
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+        if (dashdash || a[0] != '-' || !a[1]) {
+            if (npos == 3)
+                return usage_error(sub, "unexpected argument '%s'", a);
+            pos[npos++] = a;
+            continue;
+        }
+        if (!strcmp(a, "--")) {
+            dashdash = true;
+        } else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             o->help = true;
-        } else if (!strcmp(a, "--offset") || !strcmp(a, "--heap")) {
-            char *end = NULL;
-            if (i + 1 < argc && a[2] == 'o') {
-                errno = 0;
-                v = (size_t)strtoull(argv[i + 1], &end, 0);
-                if (errno || end == argv[i + 1] || *end || argv[i + 1][0] == '-')
-                    end = NULL;
-            }
-            if (i + 1 >= argc || (a[2] == 'o' ? !end : cli_parse_size(argv[i + 1], &v) != 0)) {
-                fprintf(stderr, "ntkit ntfs %s: %s needs a size in bytes\n", sub, a);
+        } else if (strchr(sc->opts, 'f') && !strcmp(a, "-json")) {
+            o->json = true; /* find(1) style spelling */
+        } else if (strchr(sc->opts, 'f') && a[1] != '-') {
+            int r = cli_ntfs_find_parse(&o->find, argc, argv, &i);
+            if (r < 0)
                 return -1;
-            }
-            if (a[2] == 'o')
-                o->offset = v;
-            else
-                o->heap = v;
+            if (r == 0)
+                return usage_error(sub, "unknown test '%s'", a);
+        } else if (!strcmp(a, "--offset") && strchr(sc->opts, 'o')) {
+            char *end = NULL;
+            if (i + 1 >= argc)
+                return usage_error(sub, "%s needs a byte offset", a);
+            errno = 0;
+            o->offset = strtoull(argv[i + 1], &end, 0);
+            if (errno || end == argv[i + 1] || *end || argv[i + 1][0] == '-')
+                return usage_error(sub, "--offset needs a byte offset, not '%s'", argv[i + 1]);
+            o->has_offset = true;
             i++;
-        } else if (!strcmp(a, "--json")) {
+        } else if (!strcmp(a, "--heap") && strchr(sc->opts, 'h')) {
+            if (i + 1 >= argc || cli_parse_size(argv[i + 1], &v) != 0)
+                return usage_error(sub, "%s needs a size such as 512M", a);
+            if (v < 65536)
+                return usage_error(sub, "--heap must be at least 64K, not %s", argv[i + 1]);
+            o->heap = v;
+            i++;
+        } else if (!strcmp(a, "--mft") && strchr(sc->opts, 'm')) {
+            if (i + 1 >= argc)
+                return usage_error(sub, "%s needs a record number", a);
+            o->mft = argv[++i];
+        } else if (!strcmp(a, "--json") && strchr(sc->opts, 'j')) {
             o->json = true;
-        } else if (a[0] == '-' && a[1] && a[1] != '-' && strspn(a + 1, "lRa") == strlen(a + 1)) {
+        } else if (!strcmp(a, "--streams") && strchr(sc->opts, 's')) {
+            o->streams = true;
+        } else if ((!strcmp(a, "--quiet") || !strcmp(a, "-q")) && strchr(sc->opts, 'q')) {
+            o->quiet = true;
+            o->progress = false;
+        } else if (!strcmp(a, "--progress") && strchr(sc->opts, 'p')) {
+            o->progress = true;
+            o->quiet = false;
+        } else if (a[1] != '-' && strchr(sc->opts, 'l') && strspn(a + 1, "lRa") == strlen(a + 1)) {
             o->longfmt |= strchr(a, 'l') != NULL;
             o->recursive |= strchr(a, 'R') != NULL;
             o->all |= strchr(a, 'a') != NULL;
-        } else if (!strcmp(a, "--")) {
-            for (i++; i < argc; i++) {
-                if (!o->image) o->image = argv[i];
-                else if (!o->path) o->path = argv[i];
-                else return -1;
-            }
-        } else if (a[0] == '-' && a[1]) {
-            fprintf(stderr, "ntkit ntfs %s: unknown option '%s'\n", sub, a);
-            return -1;
-        } else if (!o->image) {
-            o->image = a;
-        } else if (!o->path) {
-            o->path = a;
         } else {
-            fprintf(stderr, "ntkit ntfs %s: unexpected argument '%s'\n", sub, a);
-            return -1;
+            return usage_error(sub, "unknown option '%s'", a);
         }
     }
-    if (o->heap && o->heap < 65536) {
-        fprintf(stderr, "ntkit ntfs %s: --heap must be at least 64K\n", sub);
-        return -1;
+    if (o->help)
+        return 0;
+    if (o->mft && npos > 1)
+        return usage_error(sub, "--mft takes the place of PATH: drop '%s'", pos[1]);
+    if (npos < (o->mft ? 1 : sc->min_pos))
+        return usage_error(sub, "%s", npos ? "missing PATH" : "missing IMAGE");
+    if (npos > sc->max_pos)
+        return usage_error(sub, "unexpected argument '%s'", pos[sc->max_pos]);
+    o->image = pos[0];
+    if (!strcmp(sub, "extract")) {
+        o->dest = pos[npos - 1];
+        o->path = npos == 3 ? pos[1] : NULL;
+    } else if (npos > 1) {
+        o->path = pos[1];
     }
     return 0;
 }
 
 /* ---- info ---- */
+
+/* The partition table of a disk image (none for a bare volume or with
+ * --offset), as text lines or the JSON members "partition_table",
+ * "partition", "volume_offset" and "partitions". */
+static int print_partitions(cli_ntfs_image *im, const cli_ntfs_opts *o)
+{
+    cli_partition *parts;
+    size_t n = 0;
+    char err[512];
+    cli_table_kind kind = o->has_offset ? CLI_TABLE_NONE : cli_image_table(im->img);
+    const char *kname = kind == CLI_TABLE_MBR ? "mbr" : kind == CLI_TABLE_GPT ? "gpt" : "none";
+    unsigned cur = cli_image_partition(im->img);
+
+    if (o->json)
+        printf("{\"partition_table\":\"%s\",\"partition\":%u,\"volume_offset\":%" PRIu64 ",", kname, cur,
+               im->offset);
+    if (kind == CLI_TABLE_NONE) {
+        if (!o->json && o->has_offset)
+            printf("volume offset:      %" PRIu64 " (--offset)\n", im->offset);
+        return 0;
+    }
+    parts = calloc(CLI_IMAGE_MAX_PARTITIONS, sizeof *parts);
+    if (!parts)
+        return cli_ntfs_write_error("partition list", ENOMEM);
+    if (cli_image_list_partitions(im->img, parts, CLI_IMAGE_MAX_PARTITIONS, &n, err, sizeof err)) {
+        fprintf(stderr, "ntkit: %s\n", err);
+        free(parts);
+        return EXIT_NTKIT_CORRUPT;
+    }
+    if (n > CLI_IMAGE_MAX_PARTITIONS)
+        n = CLI_IMAGE_MAX_PARTITIONS;
+    if (o->json) {
+        printf("\"partitions\":[");
+        for (size_t i = 0; i < n; i++) {
+            printf("%s{\"number\":%u,\"offset\":%" PRIu64 ",\"size\":%" PRIu64 ",\"type\":", i ? "," : "",
+                   parts[i].number, parts[i].offset, parts[i].size);
+            cli_ntfs_json_str(stdout, parts[i].type, strlen(parts[i].type));
+            printf(",\"ntfs\":%s,\"extended\":%s,\"in_use\":%s}", parts[i].is_ntfs ? "true" : "false",
+                   parts[i].is_container ? "true" : "false", parts[i].number == cur ? "true" : "false");
+        }
+        printf("],");
+    } else {
+        printf("partition table:    %s\n", kind == CLI_TABLE_MBR ? "MBR" : "GPT");
+        printf("  %-3s %-14s %-14s %-4s %s\n", "#", "offset", "size", "NTFS", "type");
+        for (size_t i = 0; i < n; i++)
+            printf("%c %-3u %-14" PRIu64 " %-14" PRIu64 " %-4s %s\n", parts[i].number == cur ? '*' : ' ',
+                   parts[i].number, parts[i].offset, parts[i].size, parts[i].is_ntfs ? "yes" : "no",
+                   parts[i].type);
+        printf("volume:             partition %u at byte %" PRIu64 "\n", cur, im->offset);
+    }
+    free(parts);
+    return 0;
+}
 
 static int do_info(cli_ntfs_image *im, const cli_ntfs_opts *o)
 {
@@ -125,8 +309,11 @@ static int do_info(cli_ntfs_image *im, const cli_ntfs_opts *o)
     int rc = ntfs_volume_get_info(im->vol, true, &vi);
     if (rc)
         return cli_ntfs_vreport(im, rc, "volume information");
+    rc = print_partitions(im, o);
+    if (rc)
+        return rc;
     if (o->json) {
-        printf("{\"label\":");
+        printf("\"label\":");
         cli_ntfs_json_str(stdout, vi.label, strlen(vi.label));
         printf(",\"serial\":\"%016" PRIX64 "\",\"version\":\"%u.%u\",\"dirty\":%s,\"flags\":%u,"
                "\"bytes_per_sector\":%u,\"cluster_size\":%u,\"mft_record_size\":%u,"
@@ -432,33 +619,30 @@ static int do_stat(cli_ntfs_image *im, const cli_ntfs_opts *o)
 int cmd_ntfs(int argc, char **argv)
 {
     const char *sub = argc > 1 ? argv[1] : NULL;
+    const struct subcmd *sc;
     cli_ntfs_image im;
     cli_ntfs_opts o;
     int rc;
 
     if (!sub || !strcmp(sub, "--help") || !strcmp(sub, "-h") || !strcmp(sub, "help")) {
-        usage_sub(sub ? stdout : stderr, "");
-        return sub ? EXIT_NTKIT_OK : EXIT_NTKIT_USAGE;
-    }
-    if (ntfs_forensic_handles(sub, argc, argv))
-        return ntfs_forensic_main(argc, argv);
-    if (strcmp(sub, "info") && strcmp(sub, "ls") && strcmp(sub, "cat") && strcmp(sub, "stat")) {
-        fprintf(stderr, "ntkit ntfs: unknown subcommand '%s'\n", sub);
-        usage_sub(stderr, "");
-        return EXIT_NTKIT_USAGE;
-    }
-    if (parse_opts(argc, argv, &o, sub)) {
-        usage_sub(stderr, sub);
-        return EXIT_NTKIT_USAGE;
-    }
-    if (o.help) {
-        usage_sub(stdout, sub);
+        if (!sub) {
+            fprintf(stderr, "ntkit ntfs: missing subcommand (see 'ntkit ntfs --help')\n");
+            return EXIT_NTKIT_USAGE;
+        }
+        usage_all(stdout);
         return EXIT_NTKIT_OK;
     }
-    if (!o.image || ((!strcmp(sub, "cat") || !strcmp(sub, "stat")) && !o.path) ||
-        (!strcmp(sub, "info") && o.path)) {
-        usage_sub(stderr, sub);
+    sc = find_sub(sub);
+    if (!sc) {
+        fprintf(stderr, "ntkit ntfs: unknown subcommand '%s' (see 'ntkit ntfs --help')\n", sub);
         return EXIT_NTKIT_USAGE;
+    }
+    if (parse_opts(argc, argv, &o, sc))
+        return EXIT_NTKIT_USAGE;
+    if (o.help) {
+        fputs(sc->help, stdout);
+        fputs("options common to every subcommand:\n" COMMON_OPTS, stdout);
+        return EXIT_NTKIT_OK;
     }
     rc = cli_ntfs_image_open(&im, &o);
     if (rc)
@@ -468,10 +652,23 @@ int cmd_ntfs(int argc, char **argv)
     else if (!strcmp(sub, "ls"))
         rc = cli_ntfs_ls(&im, &o);
     else if (!strcmp(sub, "cat"))
-        rc = do_cat(&im, &o);
-    else
+        rc = o.mft ? cli_ntfs_cat_mft(&im, &o) : do_cat(&im, &o);
+    else if (!strcmp(sub, "stat"))
         rc = do_stat(&im, &o);
-    fflush(stdout);
+    else if (!strcmp(sub, "extract"))
+        rc = cli_ntfs_extract(&im, &o);
+    else if (!strcmp(sub, "find"))
+        rc = cli_ntfs_find(&im, &o);
+    else if (!strcmp(sub, "deleted"))
+        rc = cli_ntfs_deleted(&im, &o);
+    else if (!strcmp(sub, "timeline"))
+        rc = cli_ntfs_timeline(&im, &o);
+    else if (!strcmp(sub, "usn"))
+        rc = cli_ntfs_usn(&im, &o);
+    else
+        rc = cli_ntfs_sddl(&im, &o);
+    if (fflush(stdout) != 0 && !rc)
+        rc = cli_ntfs_write_error("standard output", errno);
     cli_ntfs_image_close(&im);
     return rc;
 }

@@ -60,7 +60,7 @@ if ! diff "$WORK/fls.set" "$WORK/ours.set"; then bad "deleted list differs from 
 grep -q $'\tdir1/sub/big.bin$' "$WORK/ours.set" || bad "dir1/sub/big.bin not listed with its full path"
 "$NTKIT" ntfs deleted "$IMG" --json | python3 -c '
 import json, sys
-d = json.load(sys.stdin)
+d = [json.loads(l) for l in sys.stdin]  # one object per line
 g = [e for e in d if e["path"] == "gone.bin"]
 assert len(g) == 1 and g[0]["size"] == 9000 and g[0]["type"] == "file", g
 ' || bad "deleted --json"
@@ -92,6 +92,8 @@ python3 "$HERE/ntfs_forensic_body.py" "$NTKIT" "$IMG" || bad "timeline differs f
 #    (ntfs-3g's documented default descriptor).
 s=$("$NTKIT" ntfs sddl "$IMG" /keep.txt) || bad "sddl exit $?"
 [ "$s" = "O:BAG:BAD:(A;OICI;FA;;;WD)" ] || bad "sddl /keep.txt: $s"
+s=$("$NTKIT" ntfs sddl "$IMG" /keep.txt --json) || bad "sddl --json exit $?"
+[ "$s" = '{"path":"/keep.txt","sddl":"O:BAG:BAD:(A;OICI;FA;;;WD)"}' ] || bad "sddl --json /keep.txt: $s"
 "$NTKIT" ntfs sddl "$IMG" /nope >/dev/null 2>&1; [ $? = 1 ] || bad "sddl of a missing file: exit code"
 "$NTKIT" ntfs sddl "$IMG" >/dev/null 2>&1; [ $? = 2 ] || bad "sddl without PATH: exit code"
 
