@@ -69,6 +69,23 @@ static void print_value(const nthive_value *v, const char *kpath, size_t klen, b
     nthive_deleted_data dd;
 
     nthive_deleted_data_init(v, &dd);
+    if (dd.record_reused) {
+        /* The list entry survives, the record does not: what is in the
+         * cell now belongs to a live value. */
+        if (json) {
+            printf("{\"key\": ");
+            hive_json_string(stdout, kpath, klen);
+            printf(", \"value\": null, \"type\": null, \"data\": null, \"data_state\": \"lost\", "
+                   "\"record\": \"reused\", \"deleted\": true, \"found\": \"%s\", \"offset\": %u, "
+                   "\"path_complete\": %s, \"owner\": \"%s\", \"owner_offset\": %u}\n",
+                   found, v->offset, complete ? "true" : "false", owner_name(how), owner_off);
+        } else {
+            printf("deleted value  cell 0x%x  %s", v->offset, complete ? "" : "...\\");
+            hive_print_text(stdout, kpath, klen);
+            fputs("\\?  record reused by a live cell\n", stdout);
+        }
+        return;
+    }
     nthive_value_name(v, &n);
     name = hive_name_dup(&n, &nlen);
     if (json) {

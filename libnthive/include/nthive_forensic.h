@@ -236,6 +236,10 @@ typedef struct nthive_deleted_data {
     uint32_t recovered;   /* bytes of those that come from the hive */
     uint32_t segments;    /* big data: segments listed (0: not big data) */
     uint32_t segments_ok; /* ... of which survive */
+    bool record_reused;   /* the vk's own cell is allocated again (a
+                             deleted key's list points at a live record):
+                             name, type and data are not this value's;
+                             state is LOST */
     /* ---- */
     nthive *hive;
     const uint8_t *single;

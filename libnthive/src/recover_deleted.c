@@ -304,6 +304,25 @@ static bool unallocated(nthive *h, uint32_t off, uint32_t len)
     return true;
 }
 
+/* Whether an allocated cell begins at `off` in its bin's current chain:
+ * then the record there is live, whatever deleted key still lists it. */
+static bool allocated_cell_at(nthive *h, uint32_t off)
+{
+    uint32_t start, size, pos, end;
+
+    if (off % 8 || (uint64_t)off + 8 > h->bins_size || hive_find_bin(h, off, &start, &size) != NT_OK)
+        return false;
+    end = start + size;
+    for (pos = start + HBIN_HEADER; pos < off;) {
+        int32_t raw = (int32_t)nt_le32(h->bins + pos);
+        uint32_t cl = raw < 0 ? 0u - (uint32_t)raw : (uint32_t)raw;
+        if (cl < 8 || cl % 8 || cl > end - pos)
+            return false;
+        pos += cl;
+    }
+    return pos == off && (int32_t)nt_le32(h->bins + off) < 0;
+}
+
 /* Offset of surviving big data segment `i` (`want` bytes), or NO_CELL. */
 static uint32_t segment_at(nthive *h, uint32_t list, uint32_t i, uint32_t want)
 {
@@ -328,6 +347,10 @@ int nthive_deleted_data_init(const nthive_value *v, nthive_deleted_data *d)
     d->size = size;
     d->list = NTHIVE_NO_CELL;
     d->state = NTHIVE_DATA_LOST;
+    if (allocated_cell_at(h, v->offset)) {
+        d->record_reused = true;
+        return NT_OK;
+    }
     if (raw & 0x80000000u || size == 0) {
         if (size > 4)
             return NT_OK;
