@@ -30,6 +30,8 @@ typedef struct replay {
     uint8_t *out; /* NULL in the dry run */
     size_t cap;
     size_t need;
+    uint32_t cur_bins; /* hive bins size the data at hand covers: what the
+                          primary declares, at most what its file holds */
     nthive_replay_report *rep;
 } replay;
 
@@ -115,6 +117,11 @@ static int old_log(replay *r, size_t i, bool write)
     if (DIRT_SIG + 4 + vec_bytes > size)
         return log_fail(r, i, NT_ERR_CORRUPT, DIRT_SIG, "dirty vector runs past the end of the log");
     pages_at = (DIRT_SIG + 4 + vec_bytes + 511) & ~(size_t)511;
+    /* A hive grows by whole new bins, and new bins are dirty: a log whose
+     * hive bins size is larger than the data at hand must hold the page
+     * at its new end. This also bounds the result by the log's size. */
+    if (bins > r->cur_bins && !(l[DIRT_SIG + 4 + (bins / 512 - 1) / 8] & (1u << ((bins / 512 - 1) % 8))))
+        return log_fail(r, i, NT_ERR_CORRUPT, BB_HBINS, "log grows the hive past the dirty pages it holds");
     for (size_t bit = 0; bit < (size_t)bins / 512; bit++) {
         if (!(l[DIRT_SIG + 4 + bit / 8] & (1u << (bit % 8))))
             continue;
@@ -195,6 +202,25 @@ static bool entry_ok(replay *r, size_t i, cursor *c)
     return true;
 }
 
+/* An entry that grows the hive bins size must write the page at the new
+ * end (new bins are dirty as a whole; Windows' logs do so): otherwise the
+ * result would grow by data no log holds. Then the size becomes current. */
+static bool entry_grows_ok(replay *r, size_t i, const cursor *c)
+{
+    const uint8_t *e = (const uint8_t *)r->logs[i].data + c->pos;
+    uint32_t count = nt_le32(e + 20), bins = nt_le32(e + 16), top = 0;
+    for (uint32_t k = 0; k < count; k++) {
+        uint32_t end = nt_le32(e + ENTRY_HEADER + 8 * k) + nt_le32(e + ENTRY_HEADER + 8 * k + 4);
+        top = end > top ? end : top;
+    }
+    if (bins > r->cur_bins && top < bins) {
+        log_fail(r, i, NT_ERR_CORRUPT, c->pos + 16, "log entry grows the hive past the pages it writes");
+        return false;
+    }
+    r->cur_bins = bins;
+    return true;
+}
+
 static void apply_entry(replay *r, size_t i, const cursor *c)
 {
     const uint8_t *e = (const uint8_t *)r->logs[i].data + c->pos;
@@ -251,6 +277,10 @@ static void new_logs(replay *r, const bool *use, uint32_t start, bool start_any,
         }
         if (found == r->nlogs)
             break;
+        if (!entry_grows_ok(r, found, &c[found])) {
+            r->rep->stopped_early = true;
+            break;
+        }
         apply_entry(r, found, &c[found]);
         if (r->rep->entries == 0)
             r->rep->first_seq = expect;
@@ -298,6 +328,12 @@ static int run(replay *r)
         bins = nt_le32(r->hive + BB_HBINS);
     }
     rep->old_bins_size = bins;
+    {
+        size_t avail = r->hive_size > BASE ? (r->hive_size - BASE) & ~(size_t)4095 : 0;
+        if (avail > NTHIVE_REPLAY_MAX_BINS)
+            avail = NTHIVE_REPLAY_MAX_BINS;
+        r->cur_bins = primary_ok && bins < avail ? bins : (uint32_t)avail;
+    }
     r->need = r->hive_size > BASE ? r->hive_size : BASE;
     if (rep->dirty == 0) {
         rep->new_bins_size = bins;
@@ -412,7 +448,7 @@ int nthive_replay_size(const void *hive, size_t hive_size, const nthive_log *log
                        nthive_replay_report *rep)
 {
     nthive_replay_report local;
-    replay r = {(const uint8_t *)hive, hive_size, logs, nlogs, 0, 0, 0, rep ? rep : &local};
+    replay r = {(const uint8_t *)hive, hive_size, logs, nlogs, 0, 0, 0, 0, rep ? rep : &local};
     int st;
     if (!hive || !size || (nlogs && !logs) || nlogs > NTHIVE_MAX_LOGS)
         return NT_ERR_INVALID;
@@ -439,7 +475,7 @@ int nthive_replay(const void *hive, size_t hive_size, const nthive_log *logs, si
     nt_memcpy(out, hive, hive_size);
     if (need > hive_size)
         nt_memset((uint8_t *)out + hive_size, 0, need - hive_size);
-    r = (replay){(const uint8_t *)hive, hive_size, logs, nlogs, (uint8_t *)out, cap, 0, rep ? rep : &local};
+    r = (replay){(const uint8_t *)hive, hive_size, logs, nlogs, (uint8_t *)out, cap, 0, 0, rep ? rep : &local};
     st = run(&r);
     *out_size = need;
     return st;
