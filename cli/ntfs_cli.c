@@ -182,6 +182,7 @@ int cli_ntfs_read_dir(cli_ntfs_image *im, uint64_t ref, const char *shown, bool 
         v[n].ref = de->ref;
         v[n].is_dir = de->is_dir;
         v[n].reparse_tag = de->reparse_tag;
+        v[n].size = de->size;
         n++;
     }
     if (rc != NT_END)

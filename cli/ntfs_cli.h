@@ -94,6 +94,7 @@ typedef struct cli_ntfs_entry {
     uint64_t ref;
     bool is_dir;
     uint32_t reparse_tag;
+    uint64_t size;             /* index copy of the data size */
     size_t name_len;
     char *name;                /* NUL-terminated UTF-8 (malloc'd) */
 } cli_ntfs_entry;

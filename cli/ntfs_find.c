@@ -364,7 +364,9 @@ static void walk(finder *f, uint64_t ref, size_t plen, int depth)
         f->path[plen] = '/';
         memcpy(f->path + plen + 1, e[i].name, e[i].name_len + 1);
         visit(f, e[i].name, e[i].ref, e[i].is_dir, e[i].reparse_tag);
-        if (e[i].is_dir && !e[i].reparse_tag && !cli_ntfs_recset_mark(&f->seen, NTFS_REF_RECORD(e[i].ref)))
+        /* symlinks and junctions are not followed; other reparse points
+         * (cloud placeholders, WOF) are ordinary directories */
+        if (e[i].is_dir && entry_type(true, e[i].reparse_tag) == 'd' && !cli_ntfs_recset_mark(&f->seen, NTFS_REF_RECORD(e[i].ref)))
             walk(f, e[i].ref, plen + 1 + e[i].name_len, depth + 1);
         f->path[plen] = 0;
     }
@@ -397,7 +399,7 @@ int cli_ntfs_find(cli_ntfs_image *im, const cli_ntfs_opts *o)
     if (!f.path)
         return cli_ntfs_write_error("path", ENOMEM);
     f.cap = strlen(f.path) + 1;
-    if (!st.is_dir || st.reparse_tag) {
+    if (entry_type(st.is_dir, st.reparse_tag) != 'd') {
         const char *slash = strrchr(f.path, '/');
         visit(&f, slash ? slash + 1 : f.path, st.ref, st.is_dir, st.reparse_tag);
     } else {
