@@ -126,7 +126,8 @@ static int old_log(replay *r, size_t i, bool write)
         if (!(l[DIRT_SIG + 4 + bit / 8] & (1u << (bit % 8))))
             continue;
         if (pages_at + (k + 1) * 512 > size)
-            return log_fail(r, i, NT_ERR_CORRUPT, pages_at + k * 512, "dirty page runs past the end of the log");
+            return log_fail(r, i, NT_ERR_CORRUPT, pages_at + k * 512,
+                            "dirty page runs past the end of the log");
         if (write)
             put(r, BASE + bit * 512, l + pages_at + k * 512, 512);
         k++;
@@ -172,7 +173,8 @@ static bool entry_ok(replay *r, size_t i, cursor *c)
     bins = nt_le32(e + 16);
     c->dead = true;
     if (esize < ENTRY_HEADER || esize % 512 != 0 || esize > size - c->pos)
-        return log_fail(r, i, NT_ERR_CORRUPT, c->pos, "log entry size is not a 512 multiple inside the log"), false;
+        return log_fail(r, i, NT_ERR_CORRUPT, c->pos, "log entry size is not a 512 multiple inside the log"),
+               false;
     if (bins % 4096 != 0 || bins > NTHIVE_REPLAY_MAX_BINS)
         return log_fail(r, i, NT_ERR_CORRUPT, c->pos + 16, "log entry hive bins size is not a 4096 multiple"),
                false;
@@ -180,7 +182,8 @@ static bool entry_ok(replay *r, size_t i, cursor *c)
         return log_fail(r, i, NT_ERR_CORRUPT, c->pos + 20, "log entry page count does not fit in the entry"),
                false;
     if (nthive_marvin32(e, 32, NTHIVE_MARVIN32_SEED) != nt_le64(e + 32))
-        return log_fail(r, i, NT_ERR_CORRUPT, c->pos + 32, "log entry header hash (Marvin32) mismatch"), false;
+        return log_fail(r, i, NT_ERR_CORRUPT, c->pos + 32, "log entry header hash (Marvin32) mismatch"),
+               false;
     if (nthive_marvin32(e + ENTRY_HEADER, esize - ENTRY_HEADER, NTHIVE_MARVIN32_SEED) != nt_le64(e + 24))
         return log_fail(r, i, NT_ERR_CORRUPT, c->pos + 24, "log entry data hash (Marvin32) mismatch"), false;
     refs_end = ENTRY_HEADER + (size_t)count * 8;
@@ -360,7 +363,8 @@ static int run(replay *r)
             continue;
         }
         if (fmt == NTHIVE_LOG_OLD && nt_le32(l + BB_SEQ1) != nt_le32(l + BB_SEQ2)) {
-            log_fail(r, i, NT_ERR_CORRUPT, BB_SEQ1, "old-format log sequence numbers differ (log incomplete)");
+            log_fail(r, i, NT_ERR_CORRUPT, BB_SEQ1,
+                     "old-format log sequence numbers differ (log incomplete)");
             continue;
         }
         if (primary_ok && lseq < pseq2) {
@@ -441,7 +445,8 @@ none:
     if (!primary_ok)
         return nt_diag_set(&rep->diag, NT_ERR_CORRUPT, 0,
                            "primary base block is invalid and no log can replace it");
-    return nt_diag_set(&rep->diag, NT_ERR_NOT_FOUND, NT_DIAG_NO_OFFSET, "hive is dirty and no log could be applied");
+    return nt_diag_set(&rep->diag, NT_ERR_NOT_FOUND, NT_DIAG_NO_OFFSET,
+                       "hive is dirty and no log could be applied");
 }
 
 int nthive_replay_size(const void *hive, size_t hive_size, const nthive_log *logs, size_t nlogs, size_t *size,
@@ -457,8 +462,8 @@ int nthive_replay_size(const void *hive, size_t hive_size, const nthive_log *log
     return st;
 }
 
-int nthive_replay(const void *hive, size_t hive_size, const nthive_log *logs, size_t nlogs, void *out, size_t cap,
-                  size_t *out_size, nthive_replay_report *rep)
+int nthive_replay(const void *hive, size_t hive_size, const nthive_log *logs, size_t nlogs, void *out,
+                  size_t cap, size_t *out_size, nthive_replay_report *rep)
 {
     nthive_replay_report local;
     size_t need;
@@ -475,7 +480,8 @@ int nthive_replay(const void *hive, size_t hive_size, const nthive_log *logs, si
     nt_memcpy(out, hive, hive_size);
     if (need > hive_size)
         nt_memset((uint8_t *)out + hive_size, 0, need - hive_size);
-    r = (replay){(const uint8_t *)hive, hive_size, logs, nlogs, (uint8_t *)out, cap, 0, 0, rep ? rep : &local};
+    r = (replay){(const uint8_t *)hive, hive_size, logs, nlogs, (uint8_t *)out, cap, 0, 0,
+                 rep ? rep : &local};
     st = run(&r);
     *out_size = need;
     return st;
