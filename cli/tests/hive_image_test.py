@@ -5,7 +5,7 @@ usage: hive_image_test.py MODE NTKIT SAMPLE_DIR [SHARED_TESTDATA | NTKITFS]
 
 MODE
   sample  the bundled sample (testdata/sample): every registry value in its
-          manifest read back with `ntkit hive get` (decoded and --raw), the
+          manifest read back (export; `get` for each type), the
           hive bytes equal the manifest's sha256 (through `hive replay` of a
           clean hive, which copies it), a gzip-compressed host hive reads like
           the plain one, and the error paths: missing image (exit 1), missing
@@ -113,18 +113,33 @@ def mft_record_of(raw, name):
 
 def test_sample(tmp):
     img = SAMPLE
-    # Every value the generator wrote, read back by path.
+    # Every value the generator wrote: the export of each hive holds exactly
+    # the manifest's values (type and bytes) ...
+    codes = {"REG_SZ": 1, "REG_EXPAND_SZ": 2, "REG_BINARY": 3, "REG_DWORD": 4, "REG_MULTI_SZ": 7, "REG_QWORD": 11}
+    for name, h in MAN["hives"].items():
+        r = hive("export", "--format", "jsonl", img + "::" + h["path"])
+        got = sorted((x["key"], x["value"], x["type"], x["data"]) for x in
+                     (json.loads(ln) for ln in r.stdout.decode().splitlines()) if "value" in x)
+        want = sorted((m["key"], m["value"], codes[m["type"]], m["data_hex"]) for m in MAN["registry"]
+                      if m["hive"] == name)
+        check(r.returncode == 0 and got == want and len(want) > 5,
+              "%s: export of IMAGE::PATH has the manifest's %d values" % (name, len(want)))
+    # ... and `get` by path prints each type as `get --help` says (the
+    # first value of each type and hive: every call inflates the image).
+    seen = set()
     for rec in MAN["registry"]:
+        if (rec["hive"], rec["type"]) in seen:
+            continue
+        seen.add((rec["hive"], rec["type"]))
         spec = "%s::%s/%s" % (img, CONFIG, rec["hive"])
-        r = hive("get", "--raw", spec, rec["key"], rec["value"])
-        check(r.returncode == 0 and r.stdout == bytes.fromhex(rec["data_hex"]),
-              "get --raw %s %s\\%s (exit %d %s)" % (rec["hive"], rec["key"], rec["value"], r.returncode,
-                                                  r.stderr.decode()[:120]))
         want = expected_text(rec)
-        if want is not None:
-            r = hive("get", spec, rec["key"], rec["value"])
-            check(r.returncode == 0 and r.stdout.decode("utf-8") == want,
-                  "get %s %s\\%s = %r (got %r)" % (rec["hive"], rec["key"], rec["value"], want, r.stdout[:80]))
+        r = hive("get", *(["--raw"] if want is None else []), spec, rec["key"], rec["value"])
+        if want is None:
+            ok = r.stdout == bytes.fromhex(rec["data_hex"])
+        else:
+            ok = r.stdout.decode("utf-8") == want
+        check(r.returncode == 0 and ok, "get %s %s\\%s %s (got %r)" % (rec["hive"], rec["key"], rec["value"],
+                                                                     rec["type"], r.stdout[:80]))
     # Windows-style spelling: '\' and another case resolve the same file.
     r = hive("get", img + "::\\windows\\SYSTEM32\\Config\\system", "Select", "Current")
     check(r.returncode == 0 and r.stdout == b"1 (0x00000001)\n", "IMAGE::\\windows\\SYSTEM32\\Config\\system")
