@@ -1,15 +1,26 @@
 /* libFuzzer target: open + full walk + every accessor and decoder, plus
- * path lookups, on arbitrary bytes. Uses libc malloc for the walker (a
- * test harness, not a front end). Lookups are done for the first keys only:
- * one lookup may cost a linear scan, so one per key would be quadratic in
- * the harness. */
-#define _POSIX_C_SOURCE 200809L
+ * path lookups, on arbitrary bytes; then the forensic paths: the input is
+ * split at FUZZ_SPLIT into a primary and up to two transaction logs that
+ * are replayed (the result is walked too), and the deleted-record scan,
+ * the data of recovered values (big data included) and the owner map run
+ * over the primary. Uses libc malloc (a test harness, not a front end).
+ * Lookups are done for the first keys only: one lookup may cost a linear
+ * scan, so one per key would be quadratic in the harness. */
+#define _GNU_SOURCE /* memmem */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "nthive.h"
+#include "nthive_forensic.h"
+
+/* Separates the primary from the logs in an input (make_seeds.c). */
+#define FUZZ_SPLIT "\nNTKIT-LOG\n"
+#define FUZZ_SPLIT_LEN 11
+/* The harness refuses replays larger than this (the library bounds them
+ * by the input; this keeps one iteration cheap). */
+#define FUZZ_MAX_REPLAY (64u << 20)
 
 static void *fz_alloc(void *ctx, size_t size, size_t align)
 {
@@ -73,11 +84,73 @@ static void values_of(const nthive_key *k)
     }
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+/* Touches every byte of a view so that ASan checks it. */
+static unsigned touch(const uint8_t *p, size_t n)
 {
-    nt_allocator a = {NULL, fz_alloc, fz_free, NULL};
+    unsigned x = 0;
+    for (size_t i = 0; i < n; i++)
+        x += p[i];
+    return x;
+}
+
+/* The deleted-record scan with everything a reader of it calls. */
+static void deleted_of(nthive *h, const nt_allocator *a)
+{
+    nthive_deleted_iter it;
+    nthive_deleted d;
+    nthive_owner_map map;
+    bool have_map = nthive_owner_map_build(&map, h, a) == NT_OK;
+    volatile unsigned sink = 0;
+
+    nthive_deleted_init(&it, h);
+    while (nthive_deleted_next(&it, &d) == NT_OK) {
+        char buf[512];
+        size_t len;
+        bool complete;
+        nthive_value v;
+        nthive_deleted_data dd;
+        const uint8_t *piece;
+        nthive_name n;
+        if (d.kind == NTHIVE_DELETED_KEY) {
+            nthive_layer l;
+            (void)nthive_deleted_key_path(&d.key, buf, sizeof buf, &len, &complete);
+            nthive_key_name(&d.key, &n);
+            nthive_name_to_utf8(&n, buf, sizeof buf, &len);
+            (void)nthive_key_last_written(&d.key);
+            nthive_key_layer(&d.key, &l);
+            for (uint32_t i = 0; i < 64 && nthive_deleted_key_value(&d.key, i, &v) == NT_OK; i++) {
+                nthive_deleted_data_init(&v, &dd);
+                while (nthive_deleted_data_next(&dd, &piece, &len) == NT_OK)
+                    if (piece)
+                        sink += touch(piece, len);
+            }
+            continue;
+        }
+        nthive_value_name(&d.value, &n);
+        nthive_name_to_utf8(&n, buf, sizeof buf, &len);
+        (void)nthive_value_type(&d.value);
+        (void)nthive_value_is_tombstone(&d.value);
+        if (nthive_deleted_value_data(&d.value, &piece, &len) == NT_OK)
+            sink += touch(piece, len);
+        nthive_deleted_data_init(&d.value, &dd);
+        while (nthive_deleted_data_next(&dd, &piece, &len) == NT_OK)
+            if (piece)
+                sink += touch(piece, len);
+        if (have_map) {
+            nthive_key owner;
+            uint32_t how, others;
+            if (nthive_value_owner(&map, d.offset, &owner, &how, &others) == NT_OK)
+                (void)nthive_deleted_key_path(&owner, buf, sizeof buf, &len, &complete);
+        }
+    }
+    if (have_map)
+        nthive_owner_map_free(&map);
+    (void)sink;
+}
+
+/* Open + walk + accessors + the deleted scan over one hive image. */
+static void hive_of(const uint8_t *data, size_t size, const nt_allocator *a)
+{
     nthive h;
     nthive_info in;
     nthive_key root, k, other;
@@ -86,13 +159,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int r;
 
     if (nthive_open(&h, data, size) != NT_OK)
-        return 0;
+        return;
     nthive_get_info(&h, &in);
+    deleted_of(&h, a);
     if (nthive_root(&h, &root) != NT_OK)
-        return 0;
+        return;
     (void)nthive_key_open(&root, "a\\B/c", 5, &other);
-    if (nthive_walk_init(&w, &root, 64, &a) != NT_OK)
-        return 0;
+    if (nthive_walk_init(&w, &root, 64, a) != NT_OK)
+        return;
     while ((r = nthive_walk_next(&w, &k, &depth)) != NT_END) {
         nthive_name n, cls;
         const uint8_t *sd;
@@ -112,5 +186,58 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         values_of(&k);
     }
     nthive_walk_free(&w);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    nt_allocator a = {NULL, fz_alloc, fz_free, NULL};
+    nthive_log logs[2];
+    size_t nlogs = 0, primary = size, need = 0;
+    const uint8_t *cut;
+
+    /* primary [SPLIT log1 [SPLIT log2]] */
+    cut = memmem(data, size, FUZZ_SPLIT, FUZZ_SPLIT_LEN);
+    if (cut) {
+        const uint8_t *rest = cut + FUZZ_SPLIT_LEN, *end = data + size, *cut2;
+        primary = (size_t)(cut - data);
+        cut2 = memmem(rest, (size_t)(end - rest), FUZZ_SPLIT, FUZZ_SPLIT_LEN);
+        logs[nlogs++] = (nthive_log){rest, (size_t)((cut2 ? cut2 : end) - rest)};
+        if (cut2)
+            logs[nlogs++] = (nthive_log){cut2 + FUZZ_SPLIT_LEN, (size_t)(end - cut2 - FUZZ_SPLIT_LEN)};
+    }
+    /* Copies, so that ASan sees the exact bounds of each part. */
+    {
+        uint8_t *p = malloc(primary ? primary : 1), *l[2] = {NULL, NULL};
+        nthive_replay_report rep;
+        uint8_t *out = NULL;
+        size_t out_size = 0;
+        int st;
+        if (!p)
+            return 0;
+        memcpy(p, data, primary);
+        for (size_t i = 0; i < nlogs; i++) {
+            l[i] = malloc(logs[i].size ? logs[i].size : 1);
+            if (!l[i])
+                goto done;
+            memcpy(l[i], logs[i].data, logs[i].size);
+            logs[i].data = l[i];
+            (void)nthive_log_format(l[i], logs[i].size, NULL);
+        }
+        (void)nthive_dirty(p, primary);
+        hive_of(p, primary, &a);
+        st = nthive_replay_size(p, primary, logs, nlogs, &need, &rep);
+        if ((st == NT_OK || st == NT_ERR_NOT_FOUND) && need <= FUZZ_MAX_REPLAY &&
+            nthive_replay_alloc(p, primary, logs, nlogs, &a, &out, &out_size, &rep) != NT_ERR_NOMEM && out) {
+            if (rep.format != NTHIVE_LOG_NONE)
+                hive_of(out, out_size, &a);
+            nt_free(&a, out, out_size, 8);
+        }
+    done:
+        free(l[0]);
+        free(l[1]);
+        free(p);
+    }
     return 0;
 }

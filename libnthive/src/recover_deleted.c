@@ -258,13 +258,15 @@ int nthive_deleted_value_data(const nthive_value *v, const uint8_t **data, size_
         *len = 0;
         return size == 0 ? NT_OK : hive_fail(h, NT_ERR_CORRUPT, v->offset, "deleted value has no data cell");
     }
-    if (off % 8 || (uint64_t)off + 4 + size > h->bins_size)
+    if (off % 8 || (uint64_t)off + 4 + (size < 8 ? size : 8) > h->bins_size)
         return hive_fail(h, NT_ERR_CORRUPT, v->offset, "deleted value data lies outside the hive data");
     p = h->bins + off;
-    cell = nt_le32(p);
-    cell = (int32_t)cell < 0 ? 0u - cell : cell;
     if (h->minor >= 4 && size > NTHIVE_DB_SEGMENT && nt_le16(p + 4) == SIG('d', 'b'))
         return NT_ERR_UNSUPPORTED;
+    if ((uint64_t)off + 4 + size > h->bins_size)
+        return hive_fail(h, NT_ERR_CORRUPT, v->offset, "deleted value data lies outside the hive data");
+    cell = nt_le32(p);
+    cell = (int32_t)cell < 0 ? 0u - cell : cell;
     if (cell < 8 || cell - 4 < size)
         return hive_fail(h, NT_ERR_CORRUPT, off, "deleted value data cell is smaller than the data");
     *data = p + 4;
