@@ -93,20 +93,56 @@ static int corrupt(nt_diag *diag, size_t offset, const char *rule)
     return NT_ERR_CORRUPT;
 }
 
+/* Where tokens split into (displacement bits, length bits): (4, 12)
+ * until the output is 16 bytes into the chunk, then (5, 11) until 32, ...
+ * up to (12, 4). lim is the chunk position at which the split moves next. */
+typedef struct token_split {
+    size_t lim;
+    unsigned shift, mask;
+} token_split;
+
+static const char *const rule_before_start = "LZNT1 back-reference points before the start of its chunk";
+
+/* What overflowing [cstart, climit) breaks: the 4 KiB chunk or, for the
+ * last chunk of a short buffer, the buffer. */
+static const char *overflow_rule(const uint8_t *cstart, const uint8_t *climit)
+{
+    return climit == cstart + NTFS_LZNT1_CHUNK_SIZE ? "LZNT1 chunk expands past 4096 bytes"
+                                                    : "LZNT1 output overflows the compression unit buffer";
+}
+
+/* Copies the back-reference whose token `tok` comes at output *op (the
+ * fast and the careful path share this). Returns NULL, or the rule the
+ * token breaks (nothing copied). */
+static inline const char *back_reference(unsigned tok, uint8_t **op, uint8_t *cstart, uint8_t *climit,
+                                         const uint8_t *dend, token_split *sp)
+{
+    size_t pos = (size_t)(*op - cstart);
+    while (pos > sp->lim) {
+        sp->lim <<= 1;
+        sp->shift--;
+        sp->mask >>= 1;
+    }
+    size_t disp = (size_t)(tok >> sp->shift) + 1;
+    size_t len = (size_t)(tok & sp->mask) + 3;
+    if (disp > pos)
+        return rule_before_start;
+    if (len > (size_t)(climit - *op))
+        return overflow_rule(cstart, climit);
+    copy_match(*op, disp, len, dend);
+    *op += len;
+    return 0;
+}
+
 /* Decodes the data of one compressed chunk, [ip, iend), into [cstart,
  * climit). On success *op_end is the end of the chunk's output. On error
  * *op_end is how far it got and *bad the offending input position. */
-static int decode_chunk(const uint8_t *ip, const uint8_t *iend, uint8_t *cstart,
-                        uint8_t *climit, const uint8_t *dend, uint8_t **op_end,
-                        const uint8_t **bad, const char **rule)
+static int decode_chunk(const uint8_t *ip, const uint8_t *iend, uint8_t *cstart, uint8_t *climit,
+                        const uint8_t *dend, uint8_t **op_end, const uint8_t **bad, const char **rule)
 {
     uint8_t *op = cstart;
-    /* Tokens split as (displacement bits, length bits) = (4, 12) until the
-     * output is 16 bytes into the chunk, then (5, 11) until 32, ... up to
-     * (12, 4). lim is the chunk position at which the split moves next. */
-    size_t lim = 16;
-    unsigned shift = 12;
-    unsigned mask = 0x0fffu;
+    token_split sp = {16, 12, 0x0fffu};
+    const char *broken = 0;
 
     while (ip < iend) {
         unsigned flags = *ip++;
@@ -126,25 +162,9 @@ static int decode_chunk(const uint8_t *ip, const uint8_t *iend, uint8_t *cstart,
                     *op++ = *ip++;
                     continue;
                 }
-                unsigned tok = nt_le16(ip);
-                size_t pos = (size_t)(op - cstart);
-                while (pos > lim) {
-                    lim <<= 1;
-                    shift--;
-                    mask >>= 1;
-                }
-                size_t disp = (size_t)(tok >> shift) + 1;
-                size_t len = (size_t)(tok & mask) + 3;
-                if (disp > pos) {
-                    *bad = ip;
-                    *rule = "LZNT1 back-reference points before the start of its chunk";
-                    *op_end = op;
-                    return NT_ERR_CORRUPT;
-                }
-                if (len > (size_t)(climit - op))
-                    goto overflow;
-                copy_match(op, disp, len, dend);
-                op += len;
+                broken = back_reference(nt_le16(ip), &op, cstart, climit, dend, &sp);
+                if (broken)
+                    goto fail;
                 ip += 2;
             }
             continue;
@@ -159,30 +179,12 @@ static int decode_chunk(const uint8_t *ip, const uint8_t *iend, uint8_t *cstart,
                 continue;
             }
             if (iend - ip < 2) {
-                *bad = ip;
-                *rule = "LZNT1 back-reference token truncated by the end of its chunk";
-                *op_end = op;
-                return NT_ERR_CORRUPT;
+                broken = "LZNT1 back-reference token truncated by the end of its chunk";
+                goto fail;
             }
-            unsigned tok = nt_le16(ip);
-            size_t pos = (size_t)(op - cstart);
-            while (pos > lim) {
-                lim <<= 1;
-                shift--;
-                mask >>= 1;
-            }
-            size_t disp = (size_t)(tok >> shift) + 1;
-            size_t len = (size_t)(tok & mask) + 3;
-            if (disp > pos) {
-                *bad = ip;
-                *rule = "LZNT1 back-reference points before the start of its chunk";
-                *op_end = op;
-                return NT_ERR_CORRUPT;
-            }
-            if (len > (size_t)(climit - op))
-                goto overflow;
-            copy_match(op, disp, len, dend);
-            op += len;
+            broken = back_reference(nt_le16(ip), &op, cstart, climit, dend, &sp);
+            if (broken)
+                goto fail;
             ip += 2;
         }
     }
@@ -190,16 +192,16 @@ static int decode_chunk(const uint8_t *ip, const uint8_t *iend, uint8_t *cstart,
     return NT_OK;
 
 overflow:
+    broken = overflow_rule(cstart, climit);
+fail:
     *bad = ip;
-    *rule = climit == cstart + NTFS_LZNT1_CHUNK_SIZE
-                ? "LZNT1 chunk expands past 4096 bytes"
-                : "LZNT1 output overflows the compression unit buffer";
+    *rule = broken;
     *op_end = op;
     return NT_ERR_CORRUPT;
 }
 
-int ntfs_lznt1_decompress_unit_diag(const uint8_t *src, size_t src_len, uint8_t *dst,
-                                    size_t dst_len, size_t *out_len, nt_diag *diag)
+int ntfs_lznt1_decompress_unit_diag(const uint8_t *src, size_t src_len, uint8_t *dst, size_t dst_len,
+                                    size_t *out_len, nt_diag *diag)
 {
     if (!out_len || (!src && src_len) || (!dst && dst_len))
         return NT_ERR_INVALID;
@@ -208,9 +210,9 @@ int ntfs_lznt1_decompress_unit_diag(const uint8_t *src, size_t src_len, uint8_t 
         nt_diag_clear(diag);
 
     const uint8_t *dend = dst_len ? dst + dst_len : dst;
-    size_t in = 0;        /* offset of the next chunk header in src */
-    size_t produced = 0;  /* end of the output so far */
-    size_t chunk = 0;     /* index of the next chunk = its 4 KiB slot */
+    size_t in = 0;       /* offset of the next chunk header in src */
+    size_t produced = 0; /* end of the output so far */
+    size_t chunk = 0;    /* index of the next chunk = its 4 KiB slot */
 
     /* Each pass consumes at least 3 input bytes, and at most
      * dst_len / 4096 + 1 passes fit in dst: the loop is bounded. */
@@ -250,8 +252,8 @@ int ntfs_lznt1_decompress_unit_diag(const uint8_t *src, size_t src_len, uint8_t 
             uint8_t *op_end = dst + cstart;
             const uint8_t *bad = data;
             const char *rule = 0;
-            int rc = decode_chunk(data, data + data_len, dst + cstart, dst + cstart + room,
-                                  dend, &op_end, &bad, &rule);
+            int rc = decode_chunk(data, data + data_len, dst + cstart, dst + cstart + room, dend, &op_end,
+                                  &bad, &rule);
             produced = (size_t)(op_end - dst);
             if (rc != NT_OK) {
                 *out_len = produced;
@@ -266,8 +268,8 @@ int ntfs_lznt1_decompress_unit_diag(const uint8_t *src, size_t src_len, uint8_t 
     return NT_OK;
 }
 
-int ntfs_lznt1_decompress_unit(const uint8_t *src, size_t src_len, uint8_t *dst,
-                               size_t dst_len, size_t *out_len)
+int ntfs_lznt1_decompress_unit(const uint8_t *src, size_t src_len, uint8_t *dst, size_t dst_len,
+                               size_t *out_len)
 {
     return ntfs_lznt1_decompress_unit_diag(src, src_len, dst, dst_len, out_len, 0);
 }
