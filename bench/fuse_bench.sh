@@ -19,6 +19,11 @@
 # daemon's user+sys (from /proc/PID/stat before unmount). The verdict uses
 # wall time. Targets: seq >= 1x, stat >= 1.5x, small >= 1.5x, lznt1 >= 4x.
 # Needs root, /dev/fuse, mkntfs, ntfs-3g, python3.
+#
+# Comparing two ntkitfs configurations instead (e.g. the threading modes):
+#   A_OPTS="-o ..."  options of the first (ntkitfs) mount
+#   B=ntkitfs B_OPTS="-o mt"  the second mount is ntkitfs with B_OPTS
+#   (columns then read A / B; the targets still apply to the ratio B/A).
 set -u
 NTKITFS=${1:?usage: fuse_bench.sh NTKITFS [CACHE_DIR]}
 NTKITFS=$(readlink -f "$NTKITFS")
@@ -26,6 +31,9 @@ CACHE=${2:-/var/tmp/ntkitfs-bench}
 FILES=${FILES:-100000}
 SMALL=${SMALL:-10000}
 BIG_MIB=${BIG_MIB:-512}
+A_OPTS=${A_OPTS:-}
+B=${B:-ntfs-3g}
+B_OPTS=${B_OPTS:-}
 IMG=$CACHE/bench-$FILES-$BIG_MIB.img
 MNT=$(mktemp -d /tmp/ntkitfs-bench-XXXXXX)
 TICK=$(getconf CLK_TCK)
@@ -81,9 +89,10 @@ EOF
 cat "$IMG" > /dev/null # the image in the host page cache for both
 
 DAEMON_PID=
-do_mount() { # fs
+do_mount() { # fs [options]
     if [ "$1" = ntkitfs ]; then
-        "$NTKITFS" "$IMG" "$MNT" || return 1
+        # shellcheck disable=SC2086 # options are words
+        "$NTKITFS" "$IMG" "$MNT" ${2:-} || return 1
     else
         ntfs-3g -o ro "$IMG" "$MNT" || return 1
     fi
@@ -93,10 +102,10 @@ daemon_cpu() { # user+sys ticks of the daemon
     awk '{print $14 + $15}' /proc/$DAEMON_PID/stat 2>/dev/null || echo 0
 }
 
-# run_task fs task -> sets WALL CPU
+# run_task fs task [options] -> sets WALL CPU
 run_task() {
     local fs=$1 task=$2
-    do_mount "$fs" || { echo "FAIL: mount $fs"; exit 1; }
+    do_mount "$fs" "${3:-}" || { echo "FAIL: mount $fs"; exit 1; }
     local c0; c0=$(daemon_cpu)
     local out
     out=$( { /usr/bin/time -f "%e %U %S" bash -c "
@@ -115,24 +124,38 @@ run_task() {
 }
 
 printf "image: %s (%d files, %d MiB big files)\n" "$IMG" "$FILES" "$BIG_MIB"
-printf "%-7s %12s %12s %12s %12s %8s %6s %s\n" task ntkitfs_s ntfs3g_s ntkitfs_cpu ntfs3g_cpu ratio need verdict
+if [ "$B" = ntkitfs ]; then
+    printf "A = ntkitfs %s, B = ntkitfs %s\n" "${A_OPTS:-(defaults)}" "${B_OPTS:-(defaults)}"
+    printf "%-7s %12s %12s %12s %12s %8s %6s %s\n" task A_s B_s A_cpu B_cpu ratio need verdict
+else
+    printf "%-7s %12s %12s %12s %12s %8s %6s %s\n" task ntkitfs_s ntfs3g_s ntkitfs_cpu ntfs3g_cpu ratio need verdict
+fi
 RESULT=0
 TABLE=""
 for spec in seq:1 stat:1.5 small:1.5 lznt1:4; do
     task=${spec%%:*} need=${spec##*:}
     best_a=999999 best_b=999999 cpu_a=0 cpu_b=0
     for rep in 1 2 3; do
-        run_task ntkitfs "$task"; a=$WALL; ca=$CPU
-        run_task ntfs-3g "$task"; b=$WALL; cb=$CPU
+        run_task ntkitfs "$task" "$A_OPTS"; a=$WALL; ca=$CPU
+        run_task "$B" "$task" "$B_OPTS"; b=$WALL; cb=$CPU
         if awk "BEGIN{exit !($a < $best_a)}"; then best_a=$a; cpu_a=$ca; fi
         if awk "BEGIN{exit !($b < $best_b)}"; then best_b=$b; cpu_b=$cb; fi
     done
     ratio=$(awk "BEGIN{printf \"%.2f\", $best_b / ($best_a > 0 ? $best_a : 0.001)}")
-    verdict=$(awk "BEGIN{print ($ratio >= $need) ? \"PASS\" : \"FAIL\"}")
-    [ "$verdict" = PASS ] || RESULT=1
+    if [ "$B" = ntkitfs ]; then # two ntkitfs configurations: no target, only which is faster
+        verdict=$(awk "BEGIN{print ($ratio >= 1) ? \"A faster\" : \"B faster\"}")
+        need=-
+    else
+        verdict=$(awk "BEGIN{print ($ratio >= $need) ? \"PASS\" : \"FAIL\"}")
+        [ "$verdict" = PASS ] || RESULT=1
+    fi
     line=$(printf "%-7s %12s %12s %12s %12s %8s %6s %s" "$task" "$best_a" "$best_b" "$cpu_a" "$cpu_b" "${ratio}x" "${need}x" "$verdict")
     echo "$line"
     TABLE="$TABLE$line"$'\n'
 done
-echo "(best of 3 runs; seconds; ratio = ntfs-3g time / ntkitfs time; cpu = client + daemon)"
+if [ "$B" = ntkitfs ]; then
+    echo "(best of 3 runs; seconds; ratio = B time / A time; cpu = client + daemon)"
+else
+    echo "(best of 3 runs; seconds; ratio = ntfs-3g time / ntkitfs time; cpu = client + daemon)"
+fi
 exit $RESULT

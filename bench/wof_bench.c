@@ -17,6 +17,7 @@
  * and LZX (PASS/FAIL). See bench/README-wof.md.
  *
  * Usage: wof_bench [--mib N] [--rounds R] [--synthetic] [--only-ntkit|--only-wimlib]
+ *                  [--format XPRESS4K|XPRESS8K|XPRESS16K|LZX]
  * (the --only options time one side, for profilers; the ratio is then void) */
 #define _POSIX_C_SOURCE 200809L
 #include <dirent.h>
@@ -206,6 +207,7 @@ int main(int argc, char **argv)
 {
     size_t mib = 256;
     int rounds = 5, synth = 0, failed = 0, only = 0; /* 1 ntkit, 2 wimlib (for perf stat) */
+    const char *only_format = NULL;
 
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--mib") == 0 && i + 1 < argc)
@@ -218,9 +220,12 @@ int main(int argc, char **argv)
             only = 1;
         else if (strcmp(argv[i], "--only-wimlib") == 0)
             only = 2;
+        else if (strcmp(argv[i], "--format") == 0 && i + 1 < argc)
+            only_format = argv[++i];
         else {
             fprintf(stderr,
-                    "usage: wof_bench [--mib N] [--rounds R] [--synthetic] [--only-ntkit|--only-wimlib]\n");
+                    "usage: wof_bench [--mib N] [--rounds R] [--synthetic] [--only-ntkit|--only-wimlib] "
+                    "[--format XPRESS4K|XPRESS8K|XPRESS16K|LZX]\n");
             return 2;
         }
     }
@@ -253,6 +258,8 @@ int main(int argc, char **argv)
     for (size_t f = 0; f < sizeof(fmts) / sizeof(fmts[0]); f++) {
         chunkset s;
         struct wimlib_decompressor *d;
+        if (only_format && strcmp(only_format, fmts[f].name) != 0)
+            continue;
         if (make_chunks(&c, fmts[f].t, fmts[f].cs, &s) ||
             wimlib_create_decompressor(fmts[f].t, fmts[f].cs, &d)) {
             fprintf(stderr, "wimlib setup failed for %s\n", fmts[f].name);

@@ -1519,7 +1519,10 @@ int main(int argc, char **argv)
         unsigned n = fs->threads > 1 ? fs->threads : 8;
         fuse_loop_cfg_set_clone_fd(lc, cl.clone_fd);
         fuse_loop_cfg_set_max_threads(lc, n > 100 ? 100 : n);
-        fuse_loop_cfg_set_idle_threads(lc, n > 100 ? 100 : n);
+        /* -o max_idle_threads=N (libfuse's own option) wins over the default
+         * of keeping every worker */
+        fuse_loop_cfg_set_idle_threads(lc, cl.max_idle_threads != UINT_MAX ? cl.max_idle_threads
+                                                                           : (n > 100 ? 100 : n));
         ret = fuse_session_loop_mt(se, lc);
         fuse_loop_cfg_destroy(lc);
     }
