@@ -356,7 +356,10 @@ def disks(ntkit, work):
             if m["kind"] != "file" or path not in fls:
                 continue
             ic = run(["icat", "-o", str(start), plain, fls[path]]).stdout
-            for spec in (plain, plain + ".gz"):
+            # every file from the plain disk; from the gzip one, a few (each
+            # run inflates the image up to the file again)
+            gz = path in ("/sparse.bin", "/compressed/text.txt", "/data/random-300k.bin")
+            for spec in (plain, plain + ".gz") if gz else (plain,):
                 r = run([ntkit, "ntfs", "cat", spec, path])
                 if r.returncode or r.stdout != ic or sha(ic) != m["sha"]:
                     fail("%s: cat %s differs from icat -o (exit %d)" % (spec, path, r.returncode))

@@ -276,6 +276,16 @@ static void test_gpt(void **state)
     assert_int_equal(cli_image_partition(img), 3);
     check_volume_bytes(img);
     cli_image_close(img);
+    /* the same gzipped: the backup header is found by inflating to the end,
+     * and the volume reads back byte for byte */
+    assert_int_equal(sh("gzip -1 -c '%s' > '%s'", path("gpt-p.img"), path("gpt-p.img.gz")), 0);
+    assert_int_equal(cli_image_open(path("gpt-p.img.gz"), &img, err, sizeof err), 0);
+    assert_true(cli_image_is_gzip(img));
+    assert_int_equal(cli_image_table(img), CLI_TABLE_GPT);
+    assert_int_equal(cli_image_partition(img), 3);
+    assert_int_equal(cli_image_volume_offset(img), 12288 * 512);
+    check_volume_bytes(img);
+    cli_image_close(img);
     /* both headers broken */
     assert_int_equal(sh("printf 'XX' | dd of='%s' bs=1 seek=%d conv=notrunc status=none", path("gpt-p.img"),
                         40960 * 512 - 512 + 40),
@@ -288,6 +298,48 @@ static void test_gpt(void **state)
                      0);
     assert_int_equal(cli_image_open(path("gpt-e.img"), &img, err, sizeof err), -1);
     assert_non_null(strstr(err, "entry array CRC"));
+}
+
+/* An explicit --offset: no table is read, plain and gzip alike; the error
+ * kinds the CLI turns into exit codes. */
+static void test_open_ex(void **state)
+{
+    (void)state;
+    need_tools();
+    cli_image *img;
+    cli_image_error kind;
+    char err[256];
+    cli_image_options at = {true, 12288 * 512};
+    make_disk("off.img", 40960, "label: dos\\nstart=12288, size=16384, type=7\\n", 12288);
+    assert_int_equal(sh("gzip -1 -c '%s' > '%s'", path("off.img"), path("off.img.gz")), 0);
+    for (int gz = 0; gz < 2; gz++) {
+        const char *spec = path(gz ? "off.img.gz" : "off.img");
+        assert_int_equal(cli_image_open_ex(spec, &at, &img, &kind, err, sizeof err), 0);
+        assert_int_equal(kind, CLI_IMAGE_OK);
+        assert_int_equal(cli_image_table(img), CLI_TABLE_NONE);
+        assert_int_equal(cli_image_partition(img), 0);
+        assert_int_equal(cli_image_volume_offset(img), 12288 * 512);
+        check_volume_bytes(img);
+        cli_image_close(img);
+    }
+    /* @N together with an offset is a usage error */
+    char spec[600];
+    snprintf(spec, sizeof spec, "%s@1", path("off.img"));
+    assert_int_equal(cli_image_open_ex(spec, &at, &img, &kind, err, sizeof err), -1);
+    assert_int_equal(kind, CLI_IMAGE_ERR_USAGE);
+    /* no partition 4: not found; a missing file: not found */
+    snprintf(spec, sizeof spec, "%s@4", path("off.img"));
+    assert_int_equal(cli_image_open_ex(spec, NULL, &img, &kind, err, sizeof err), -1);
+    assert_int_equal(kind, CLI_IMAGE_ERR_NOT_FOUND);
+    assert_int_equal(cli_image_open_ex(path("nope.img"), NULL, &img, &kind, err, sizeof err), -1);
+    assert_int_equal(kind, CLI_IMAGE_ERR_NOT_FOUND);
+    /* an offset past the end: corrupt (the image is shorter than claimed) */
+    cli_image_options far = {true, (uint64_t)1 << 40};
+    assert_int_equal(cli_image_open_ex(path("off.img"), &far, &img, &kind, err, sizeof err), -1);
+    assert_int_equal(kind, CLI_IMAGE_ERR_CORRUPT);
+    assert_non_null(strstr(err, "past the end"));
+    assert_int_equal(cli_image_open_ex(path("off.img.gz"), &far, &img, &kind, err, sizeof err), -1);
+    assert_int_equal(kind, CLI_IMAGE_ERR_CORRUPT);
 }
 
 static void test_damaged_mbr(void **state)
@@ -520,7 +572,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_bare_volume),     cmocka_unit_test(test_mbr_logical),
         cmocka_unit_test(test_gpt),             cmocka_unit_test(test_gpt_4k_sectors),
-        cmocka_unit_test(test_damaged_mbr),
+        cmocka_unit_test(test_damaged_mbr),     cmocka_unit_test(test_open_ex),
         cmocka_unit_test(test_gzip_random_access), cmocka_unit_test(test_gzip_thinning),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
