@@ -5,6 +5,11 @@
 #include "commands.h"
 #include "hive_cli.h"
 
+/* hive_main.c (to move into hive_cli.h) */
+int hive_parse_common_opt(const char *cmd, int argc, char **argv, int *i, hive_opts *o, uint32_t *max_depth);
+int hive_open_subtree(hive_file *f, const char *file, const hive_opts *o, const char *keypath,
+                      nthive_key *key, char **canon, size_t *canon_len);
+
 static void hexdump(const uint8_t *p, size_t n)
 {
     for (size_t off = 0; off < n; off += 16) {
@@ -83,9 +88,85 @@ static void print_value(uint32_t type, const uint8_t *d, size_t n)
     hexdump(d, n);
 }
 
+static void json_utf16(const uint8_t *s, size_t units)
+{
+    size_t need = 0;
+    char *buf;
+    nthive_string_to_utf8(s, 2 * units, NULL, 0, &need);
+    buf = malloc(need + 1);
+    if (!buf)
+        abort();
+    nthive_string_to_utf8(s, 2 * units, buf, need + 1, &need);
+    hive_json_string(stdout, buf, need);
+    free(buf);
+}
+
+/* One object: where the value is, its raw data as in the jsonl export, and
+ * the decoded form where the type has one. */
+static void print_json(const char *key, size_t key_len, const nthive_value *v, const uint8_t *d, size_t n)
+{
+    uint32_t type = nthive_value_type(v), u32;
+    uint64_t u64;
+    nthive_name nm;
+    size_t nlen;
+    char *name;
+
+    nthive_value_name(v, &nm);
+    name = hive_name_dup(&nm, &nlen);
+    fputs("{\"key\": ", stdout);
+    hive_json_string(stdout, key, key_len);
+    fputs(", \"value\": ", stdout);
+    hive_json_string(stdout, name, nlen);
+    printf(", \"type\": %u, \"size\": %zu, \"data\": \"", type, n);
+    for (size_t i = 0; i < n; i++)
+        printf("%02x", d[i]);
+    putchar('"');
+    switch (type) {
+    case NTHIVE_REG_SZ:
+    case NTHIVE_REG_EXPAND_SZ:
+    case NTHIVE_REG_LINK:
+        fputs(", \"text\": ", stdout);
+        json_utf16(d, nthive_string_units(d, n));
+        break;
+    case NTHIVE_REG_MULTI_SZ: {
+        nthive_multi_sz it;
+        const uint8_t *s;
+        size_t units;
+        bool first = true;
+        fputs(", \"strings\": [", stdout);
+        nthive_multi_sz_init(&it, d, n);
+        while (nthive_multi_sz_next(&it, &s, &units) == NT_OK) {
+            if (!first)
+                fputs(", ", stdout);
+            json_utf16(s, units);
+            first = false;
+        }
+        putchar(']');
+        break;
+    }
+    case NTHIVE_REG_DWORD:
+        if (nthive_decode_dword(d, n, &u32) == NT_OK)
+            printf(", \"number\": %u", u32);
+        break;
+    case NTHIVE_REG_DWORD_BIG_ENDIAN:
+        if (nthive_decode_dword_be(d, n, &u32) == NT_OK)
+            printf(", \"number\": %u", u32);
+        break;
+    case NTHIVE_REG_QWORD:
+        if (nthive_decode_qword(d, n, &u64) == NT_OK)
+            printf(", \"number\": %llu", (unsigned long long)u64);
+        break;
+    default:
+        break;
+    }
+    puts("}");
+    free(name);
+}
+
 static void get_help(void)
 {
-    puts("usage: ntkit hive get [--raw] [--type] HIVE KEY [VALUE]\n"
+    puts("usage: ntkit hive get [--raw] [--type] [--json] [--heap SIZE] [--log FILE]...\n"
+         "                      [--no-logs] HIVE KEY [VALUE]\n"
          "\n"
          "Prints the data of VALUE in KEY (no VALUE: the key's default value),\n"
          "decoded by type: strings as UTF-8 text, REG_MULTI_SZ one string per line,\n"
@@ -93,10 +174,17 @@ static void get_help(void)
          "else (or a number of the wrong size) as a hex dump.\n"
          "  --raw    write the data bytes unchanged\n"
          "  --type   print the type name on stderr first\n"
+         "  --json   one object: {\"key\": PATH, \"value\": NAME, \"type\": N, \"size\": N,\n"
+         "           \"data\": HEX} plus \"text\" (REG_SZ, REG_EXPAND_SZ, REG_LINK),\n"
+         "           \"strings\" (REG_MULTI_SZ) or \"number\" (DWORD, QWORD)\n"
+         "HIVE may be IMAGE::PATH, a hive inside an NTFS image; a dirty hive is read\n"
+         "with its transaction logs applied unless --no-logs.\n"
          "\n"
          "examples:\n"
          "  ntkit hive get SYSTEM Select Current\n"
+         "  ntkit hive get disk.img::/Windows/System32/config/SYSTEM Select Current\n"
          "  ntkit hive get SYSTEM 'ControlSet001\\Services\\Tcpip' ImagePath\n"
+         "  ntkit hive get --json SOFTWARE 'Microsoft\\Windows NT\\CurrentVersion' ProductName\n"
          "  ntkit hive get --raw SAM 'SAM\\Domains\\Account' F > F.bin");
 }
 
@@ -104,7 +192,7 @@ int hive_cmd_get(int argc, char **argv)
 {
     const char *args[3] = {NULL, NULL, NULL};
     int nargs = 0, rc, r;
-    bool raw = false, show_type = false;
+    bool raw = false, show_type = false, json = false;
     hive_opts o = {0};
     hive_file f;
     nthive_key key;
@@ -115,6 +203,11 @@ int hive_cmd_get(int argc, char **argv)
 
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
+        int k = hive_parse_common_opt("get", argc, argv, &i, &o, NULL);
+        if (k < 0)
+            return EXIT_NTKIT_USAGE;
+        if (k > 0)
+            continue;
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             get_help();
             return EXIT_NTKIT_OK;
@@ -122,6 +215,8 @@ int hive_cmd_get(int argc, char **argv)
             raw = true;
         } else if (!strcmp(a, "--type")) {
             show_type = true;
+        } else if (!strcmp(a, "--json")) {
+            json = true;
         } else if (a[0] == '-' && a[1] == '-' && a[2]) {
             fprintf(stderr, "ntkit: hive get: unknown option '%s'\n", a);
             return EXIT_NTKIT_USAGE;
@@ -136,21 +231,20 @@ int hive_cmd_get(int argc, char **argv)
         fprintf(stderr, "usage: ntkit hive get [--raw] HIVE KEY [VALUE]\n");
         return EXIT_NTKIT_USAGE;
     }
-    rc = hive_file_open(&f, args[0], &o);
+    if (raw && json) {
+        fprintf(stderr, "ntkit: hive get: --raw and --json exclude each other\n");
+        return EXIT_NTKIT_USAGE;
+    }
+    rc = hive_open_subtree(&f, args[0], &o, args[1], &key, &canon, &canon_len);
     if (rc)
         return rc;
-    rc = hive_open_key(&f, args[1], &key, &canon, &canon_len);
-    if (rc) {
-        hive_file_close(&f);
-        return rc;
-    }
-    free(canon);
     r = nthive_key_value(&key, args[2] ? args[2] : "", args[2] ? strlen(args[2]) : 0, &v);
     if (r == NT_ERR_NOT_FOUND || r == NT_ERR_INVALID) {
         if (args[2])
             fprintf(stderr, "ntkit: %s: no value '%s' in key '%s'\n", args[0], args[2], args[1]);
         else
             fprintf(stderr, "ntkit: %s: key '%s' has no default value\n", args[0], args[1]);
+        free(canon);
         hive_file_close(&f);
         return EXIT_NTKIT_NOT_FOUND;
     }
@@ -158,6 +252,7 @@ int hive_cmd_get(int argc, char **argv)
         r = hive_value_bytes(&v, &data, &n);
     if (r) {
         hive_report(&f);
+        free(canon);
         hive_file_close(&f);
         return hive_exit_code(r);
     }
@@ -170,9 +265,12 @@ int hive_cmd_get(int argc, char **argv)
     }
     if (raw)
         fwrite(data, 1, n, stdout);
+    else if (json)
+        print_json(canon, canon_len, &v, data, n);
     else
         print_value(nthive_value_type(&v), data, n);
     free(data);
+    free(canon);
     hive_file_close(&f);
     return fflush(stdout) ? EXIT_NTKIT_IO : EXIT_NTKIT_OK;
 }

@@ -18,3 +18,13 @@ if(TARGET nthive)
   set_tests_properties(hive_find_oracle_hivex PROPERTIES LABELS "hive;oracle"
     SKIP_RETURN_CODE 77 TIMEOUT 300)
 endif()
+
+# --json across `ntkit hive` (get against hivex, ls -l layer fields against
+# `hive layers`, every record-printing subcommand parses).
+if(TARGET nthive)
+  add_test(NAME hive_json_surface
+    COMMAND ${NTKIT_FIND_PYTHON3} ${CMAKE_CURRENT_LIST_DIR}/hive_json_test.py
+            $<TARGET_FILE:ntkit> ${NTKIT_SHARED_TESTDATA})
+  set_tests_properties(hive_json_surface PROPERTIES LABELS "hive;oracle"
+    SKIP_RETURN_CODE 77 TIMEOUT 120)
+endif()
