@@ -109,7 +109,33 @@ typedef int (*hive_key_fn)(hive_file *f, const nthive_key *key, const char *path
 int hive_walk(hive_file *f, const nthive_key *start, const char *start_path, size_t start_len,
               uint32_t max_depth, hive_key_fn fn, void *ctx);
 
+/* ---- shared by the subcommands (hive_main.c) ---- */
+
+/* Parses an option every subcommand shares at argv[*i]: --heap SIZE, and
+ * --depth N when max_depth is not NULL. Returns 1 when it took the option
+ * and its argument (*i moves past them), 0 when argv[*i] is not one, -1
+ * after printing a usage error ("ntkit: hive CMD: ..."). */
+int hive_parse_common_opt(const char *cmd, int argc, char **argv, int *i, hive_opts *o, uint32_t *max_depth);
+
+/* Opens the hive and the key KEYPATH in it (NULL: the root), with its path
+ * as stored; prints the error and returns an exit code on failure (nothing
+ * is then held). */
+int hive_open_subtree(hive_file *f, const char *file, const hive_opts *o, const char *keypath,
+                      nthive_key *key, char **canon, size_t *canon_len);
+
+/* Calls fn for each value of `key`, in list order. A damaged list or entry
+ * is reported and skipped. Returns 1 when anything was damaged (or fn
+ * returned non-zero for a value), else 0. */
+typedef int (*hive_value_fn)(hive_file *f, const nthive_value *v, void *ctx);
+int hive_each_value(hive_file *f, const nthive_key *key, hive_value_fn fn, void *ctx);
+
+/* Converts a name into a scratch buffer that grows as needed (*buf may be
+ * NULL at first; free it when done); returns the UTF-8 length. The buffer
+ * is NUL-terminated. */
+size_t hive_name_scratch(char **buf, size_t *cap, const nthive_name *n);
+
 int hive_cmd_info(int argc, char **argv);
+int hive_cmd_find(int argc, char **argv);
 int hive_cmd_ls(int argc, char **argv);
 int hive_cmd_get(int argc, char **argv);
 int hive_cmd_export(int argc, char **argv);

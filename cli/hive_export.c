@@ -6,11 +6,6 @@
 #include "commands.h"
 #include "hive_cli.h"
 
-/* hive_main.c (to move into hive_cli.h) */
-int hive_parse_common_opt(const char *cmd, int argc, char **argv, int *i, hive_opts *o, uint32_t *max_depth);
-int hive_open_subtree(hive_file *f, const char *file, const hive_opts *o, const char *keypath,
-                      nthive_key *key, char **canon, size_t *canon_len);
-
 typedef struct export_ctx {
     bool reg;
     const char *prefix;
@@ -130,16 +125,16 @@ static void reg_value(const nthive_value *v, const char *name, size_t nlen, size
     putchar('\n');
 }
 
-/* One value as a JSON line; `key_field` is `{"key": "PATH"` already
+/* One value as a JSON line; c->key_field holds `{"key": "PATH"` already
  * escaped. The data is checked in full before anything is written. */
-static int jsonl_value(hive_file *f, export_ctx *c, const nthive_value *v, const char *key_field,
-                       size_t key_field_len)
+static int jsonl_value(hive_file *f, const nthive_value *v, void *vctx)
 {
+    export_ctx *c = vctx;
     hive_out *o = &c->out;
     nthive_data_iter it, check;
     nthive_name n;
     const uint8_t *p;
-    size_t len, nlen = 0;
+    size_t len, nlen;
     int r = nthive_value_segments(v, &it);
 
     if (!r && !it.single) {
@@ -155,13 +150,8 @@ static int jsonl_value(hive_file *f, export_ctx *c, const nthive_value *v, const
         return 1;
     }
     nthive_value_name(v, &n);
-    while (nthive_name_to_utf8(&n, c->name, c->name_cap, &nlen) == NT_ERR_RANGE || nlen + 1 > c->name_cap) {
-        c->name_cap = 2 * (nlen + 1);
-        c->name = realloc(c->name, c->name_cap);
-        if (!c->name)
-            abort();
-    }
-    hive_out_write(o, key_field, key_field_len);
+    nlen = hive_name_scratch(&c->name, &c->name_cap, &n);
+    hive_out_write(o, c->key_field.buf, c->key_field.len);
     HIVE_OUT_LIT(o, ", \"value\": \"");
     hive_out_json_body(o, c->name, nlen);
     HIVE_OUT_LIT(o, "\", \"type\": ");
@@ -179,10 +169,7 @@ static int export_key_jsonl(hive_file *f, const nthive_key *key, const char *pat
                             export_ctx *c)
 {
     hive_out *o = &c->out, *kf = &c->key_field;
-    nthive_value_iter it;
-    nthive_value v;
     char ts[40];
-    int r, bad = 0;
 
     kf->len = 0;
     HIVE_OUT_LIT(kf, "{\"key\": \"");
@@ -192,31 +179,30 @@ static int export_key_jsonl(hive_file *f, const nthive_key *key, const char *pat
     HIVE_OUT_LIT(o, ", \"last_written\": \"");
     hive_out_str(o, ts, hive_time_text(nthive_key_last_written(key), ts));
     HIVE_OUT_LIT(o, "\"}\n");
-    if (nthive_key_value_count(key) == 0)
-        return 0;
-    r = nthive_values(key, &it);
-    if (r) {
+    return hive_each_value(f, key, jsonl_value, c);
+}
+
+/* One value as a .reg line; its data is checked in full first. */
+static int reg_line(hive_file *f, const nthive_value *v, void *vctx)
+{
+    export_ctx *c = vctx;
+    nthive_name n;
+    size_t nlen, size;
+    if (check_data(v, &size) != NT_OK) {
         hive_report(f);
         return 1;
     }
-    while ((r = nthive_value_next(&it, &v)) != NT_END) {
-        if (r) {
-            hive_report(f);
-            bad = 1;
-            continue;
-        }
-        bad |= jsonl_value(f, c, &v, kf->buf, kf->len);
-    }
-    return bad;
+    nthive_value_name(v, &n);
+    nlen = hive_name_scratch(&c->name, &c->name_cap, &n);
+    reg_value(v, c->name, nlen, size);
+    return 0;
 }
 
 static int export_key(hive_file *f, const nthive_key *key, const char *path, size_t path_len, uint32_t depth,
                       void *vctx)
 {
     export_ctx *c = vctx;
-    nthive_value_iter it;
-    nthive_value v;
-    int r, bad = 0;
+    int bad;
     (void)depth;
 
     if (!c->reg)
@@ -231,26 +217,7 @@ static int export_key(hive_file *f, const nthive_key *key, const char *path, siz
     }
     fwrite(path, 1, path_len, stdout);
     fputs("]\n", stdout);
-    r = nthive_values(key, &it);
-    if (r) {
-        hive_report(f);
-        bad = 1;
-    }
-    while (!r && (r = nthive_value_next(&it, &v)) != NT_END) {
-        nthive_name n;
-        size_t nlen, size;
-        char *name;
-        if (r || (r = check_data(&v, &size)) != NT_OK) {
-            hive_report(f);
-            bad = 1;
-            r = 0;
-            continue;
-        }
-        nthive_value_name(&v, &n);
-        name = hive_name_dup(&n, &nlen);
-        reg_value(&v, name, nlen, size);
-        free(name);
-    }
+    bad = hive_each_value(f, key, reg_line, c);
     putchar('\n');
     return bad;
 }

@@ -13,12 +13,6 @@
 #include "commands.h"
 #include "hive_cli.h"
 
-int hive_cmd_find(int argc, char **argv);
-/* hive_main.c (to move into hive_cli.h) */
-int hive_parse_common_opt(const char *cmd, int argc, char **argv, int *i, hive_opts *o, uint32_t *max_depth);
-int hive_open_subtree(hive_file *f, const char *file, const hive_opts *o, const char *keypath,
-                      nthive_key *key, char **canon, size_t *canon_len);
-
 /* ---- the glob ------------------------------------------------------------ */
 
 enum { TOK_LIT, TOK_ANY, TOK_STAR, TOK_CLASS };
@@ -229,25 +223,13 @@ typedef struct find_ctx {
     glob g;
     bool keys, values, data, json;
     uint64_t matches;
+    const char *path; /* the key being searched */
+    size_t path_len;
     char *name; /* value-name scratch (UTF-8) */
     size_t name_cap;
     char *str; /* data scratch (UTF-8) */
     size_t str_cap;
 } find_ctx;
-
-/* Converts into a growing scratch buffer (the one allocation reused for
- * every value). */
-static size_t scratch_name(char **buf, size_t *cap, const nthive_name *n)
-{
-    size_t len = 0;
-    while (nthive_name_to_utf8(n, *buf, *cap, &len) == NT_ERR_RANGE || len + 1 > *cap) {
-        *cap = 2 * (len + 1) + 64;
-        *buf = realloc(*buf, *cap);
-        if (!*buf)
-            abort();
-    }
-    return len;
-}
 
 static size_t scratch_string(char **buf, size_t *cap, const uint8_t *s, size_t units)
 {
@@ -334,8 +316,11 @@ static bool data_match(const find_ctx *c, uint32_t type, const uint8_t *d, size_
 
 /* One value: its name first; when the name does not match, its string
  * data. At most one line per value. Returns 1 when it was damaged. */
-static int find_value(hive_file *f, find_ctx *c, const nthive_value *v, const char *path, size_t path_len)
+static int find_value(hive_file *f, const nthive_value *v, void *vctx)
 {
+    find_ctx *c = vctx;
+    const char *path = c->path;
+    size_t path_len = c->path_len;
     nthive_name n;
     uint32_t type = nthive_value_type(v);
     text t;
@@ -344,7 +329,7 @@ static int find_value(hive_file *f, find_ctx *c, const nthive_value *v, const ch
     nthive_value_name(v, &n);
     t.data = n.data, t.latin1 = n.latin1, t.units = nthive_name_units(&n);
     if (c->values && glob_match(&c->g, &t)) {
-        vlen = scratch_name(&c->name, &c->name_cap, &n);
+        vlen = hive_name_scratch(&c->name, &c->name_cap, &n);
         print_match(c, path, path_len, c->name, vlen, type, NULL, 0, "value");
         return 0;
     }
@@ -363,7 +348,7 @@ static int find_value(hive_file *f, find_ctx *c, const nthive_value *v, const ch
         hit = data_match(c, type, d, dn, &s, &units);
         if (hit) {
             size_t slen;
-            vlen = scratch_name(&c->name, &c->name_cap, &n);
+            vlen = hive_name_scratch(&c->name, &c->name_cap, &n);
             slen = scratch_string(&c->str, &c->str_cap, s, units);
             print_match(c, path, path_len, c->name, vlen, type, c->str, slen, "data");
         }
@@ -376,10 +361,8 @@ static int find_key(hive_file *f, const nthive_key *key, const char *path, size_
                     void *vctx)
 {
     find_ctx *c = vctx;
-    nthive_value_iter it;
-    nthive_value v;
-    int r, bad = 0;
 
+    (void)depth;
     /* The root's own name is in no path: only keys below it are matched. */
     if (c->keys && path_len) {
         nthive_name n;
@@ -389,23 +372,10 @@ static int find_key(hive_file *f, const nthive_key *key, const char *path, size_
         if (glob_match(&c->g, &t))
             print_match(c, path, path_len, NULL, 0, 0, NULL, 0, "key");
     }
-    (void)depth;
-    if (!(c->values || c->data) || nthive_key_value_count(key) == 0)
+    if (!(c->values || c->data))
         return 0;
-    r = nthive_values(key, &it);
-    if (r) {
-        hive_report(f);
-        return 1;
-    }
-    while ((r = nthive_value_next(&it, &v)) != NT_END) {
-        if (r) {
-            hive_report(f);
-            bad = 1;
-            continue;
-        }
-        bad |= find_value(f, c, &v, path, path_len);
-    }
-    return bad;
+    c->path = path, c->path_len = path_len;
+    return hive_each_value(f, key, find_value, c);
 }
 
 static void find_help(void)

@@ -5,11 +5,6 @@
 #include "commands.h"
 #include "hive_cli.h"
 
-/* hive_main.c (to move into hive_cli.h) */
-int hive_parse_common_opt(const char *cmd, int argc, char **argv, int *i, hive_opts *o, uint32_t *max_depth);
-int hive_open_subtree(hive_file *f, const char *file, const hive_opts *o, const char *keypath,
-                      nthive_key *key, char **canon, size_t *canon_len);
-
 static void hexdump(const uint8_t *p, size_t n)
 {
     for (size_t off = 0; off < n; off += 16) {

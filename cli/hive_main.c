@@ -9,17 +9,6 @@
 int hive_cmd_replay(int argc, char **argv, const hive_logs_opts *o);
 int hive_cmd_recover(int argc, char **argv);
 int hive_cmd_layers(int argc, char **argv);
-int hive_cmd_find(int argc, char **argv);
-/* Parses an option every subcommand shares at argv[*i]: --heap SIZE, and
- * --depth N when max_depth is not NULL. Returns 1 when it took the option
- * and its argument (*i moves past them), 0 when argv[*i] is not one, -1
- * after printing a usage error. (To move into hive_cli.h.) */
-int hive_parse_common_opt(const char *cmd, int argc, char **argv, int *i, hive_opts *o, uint32_t *max_depth);
-/* Opens the hive and the key KEYPATH in it (NULL: the root), with its path
- * as stored; prints the error and returns an exit code on failure (nothing
- * is then held). (To move into hive_cli.h.) */
-int hive_open_subtree(hive_file *f, const char *file, const hive_opts *o, const char *keypath,
-                      nthive_key *key, char **canon, size_t *canon_len);
 
 static void usage(FILE *out)
 {
@@ -210,21 +199,14 @@ int hive_open_subtree(hive_file *f, const char *file, const hive_opts *o, const 
     return rc;
 }
 
-/* ---- info ---------------------------------------------------------------- */
-
-typedef struct counts {
-    uint64_t keys, values;
-} counts;
-
-static int count_key(hive_file *f, const nthive_key *key, const char *path, size_t path_len, uint32_t depth,
-                     void *ctx)
+int hive_each_value(hive_file *f, const nthive_key *key, hive_value_fn fn, void *ctx)
 {
-    counts *c = ctx;
     nthive_value_iter it;
     nthive_value v;
     int r, bad = 0;
-    (void)path, (void)path_len, (void)depth;
-    c->keys++;
+
+    if (nthive_key_value_count(key) == 0)
+        return 0;
     r = nthive_values(key, &it);
     if (r) {
         hive_report(f);
@@ -236,9 +218,44 @@ static int count_key(hive_file *f, const nthive_key *key, const char *path, size
             bad = 1;
             continue;
         }
-        c->values++;
+        if (fn(f, &v, ctx))
+            bad = 1;
     }
     return bad;
+}
+
+size_t hive_name_scratch(char **buf, size_t *cap, const nthive_name *n)
+{
+    size_t len = 0;
+    while (nthive_name_to_utf8(n, *buf, *cap, &len) == NT_ERR_RANGE || len + 1 > *cap) {
+        *cap = 2 * (len + 1) + 64;
+        *buf = realloc(*buf, *cap);
+        if (!*buf)
+            abort();
+    }
+    return len;
+}
+
+/* ---- info ---------------------------------------------------------------- */
+
+typedef struct counts {
+    uint64_t keys, values;
+} counts;
+
+static int count_value(hive_file *f, const nthive_value *v, void *ctx)
+{
+    (void)f, (void)v;
+    ((counts *)ctx)->values++;
+    return 0;
+}
+
+static int count_key(hive_file *f, const nthive_key *key, const char *path, size_t path_len, uint32_t depth,
+                     void *ctx)
+{
+    counts *c = ctx;
+    (void)path, (void)path_len, (void)depth;
+    c->keys++;
+    return hive_each_value(f, key, count_value, c);
 }
 
 static void info_help(void)
@@ -380,55 +397,54 @@ static const char *layer_text(const nthive_layer *l, char *buf, size_t cap)
     return buf[0] == '+' ? buf + 1 : buf;
 }
 
+typedef struct ls_value_ctx {
+    const char *path;
+    size_t path_len;
+    bool json;
+    char *name; /* value-name scratch */
+    size_t name_cap;
+} ls_value_ctx;
+
+static int ls_value(hive_file *f, const nthive_value *v, void *vctx)
+{
+    ls_value_ctx *c = vctx;
+    nthive_name n;
+    size_t nlen;
+    const char *tn = hive_type_name(nthive_value_type(v));
+    bool tomb = nthive_value_is_tombstone(v);
+    (void)f;
+
+    nthive_value_name(v, &n);
+    nlen = hive_name_scratch(&c->name, &c->name_cap, &n);
+    if (c->json) {
+        printf("{\"key\": ");
+        hive_json_string(stdout, c->path, c->path_len);
+        printf(", \"value\": ");
+        hive_json_string(stdout, c->name, nlen);
+        printf(", \"type\": %u, \"size\": %u%s}\n", nthive_value_type(v), nthive_value_data_size(v),
+               tomb ? ", \"layer\": \"tombstone\"" : "");
+    } else {
+        char tbuf[32];
+        if (!tn) {
+            snprintf(tbuf, sizeof tbuf, "type(%u)", nthive_value_type(v));
+            tn = tbuf;
+        }
+        /* A tombstone deletes the lower layers' value of that name. */
+        printf("  %s  %-22s %10u  ", tomb ? "tombstone" : "value", tn, nthive_value_data_size(v));
+        if (nlen)
+            hive_print_text(stdout, c->name, nlen);
+        else
+            fputs("(default)", stdout);
+        putchar('\n');
+    }
+    return 0;
+}
+
 static int ls_values(hive_file *f, const nthive_key *key, const char *path, size_t path_len, bool json)
 {
-    nthive_value_iter it;
-    nthive_value v;
-    int r, bad = 0;
-
-    r = nthive_values(key, &it);
-    if (r) {
-        hive_report(f);
-        return 1;
-    }
-    while ((r = nthive_value_next(&it, &v)) != NT_END) {
-        nthive_name n;
-        size_t nlen;
-        char *name;
-        const char *tn;
-        bool tomb;
-        if (r) {
-            hive_report(f);
-            bad = 1;
-            continue;
-        }
-        nthive_value_name(&v, &n);
-        name = hive_name_dup(&n, &nlen);
-        tn = hive_type_name(nthive_value_type(&v));
-        tomb = nthive_value_is_tombstone(&v);
-        if (json) {
-            printf("{\"key\": ");
-            hive_json_string(stdout, path, path_len);
-            printf(", \"value\": ");
-            hive_json_string(stdout, name, nlen);
-            printf(", \"type\": %u, \"size\": %u%s}\n", nthive_value_type(&v), nthive_value_data_size(&v),
-                   tomb ? ", \"layer\": \"tombstone\"" : "");
-        } else {
-            char tbuf[32];
-            if (!tn) {
-                snprintf(tbuf, sizeof tbuf, "type(%u)", nthive_value_type(&v));
-                tn = tbuf;
-            }
-            /* A tombstone deletes the lower layers' value of that name. */
-            printf("  %s  %-22s %10u  ", tomb ? "tombstone" : "value", tn, nthive_value_data_size(&v));
-            if (nlen)
-                hive_print_text(stdout, name, nlen);
-            else
-                fputs("(default)", stdout);
-            putchar('\n');
-        }
-        free(name);
-    }
+    ls_value_ctx c = {path, path_len, json, NULL, 0};
+    int bad = hive_each_value(f, key, ls_value, &c);
+    free(c.name);
     return bad;
 }
 
