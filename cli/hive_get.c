@@ -25,7 +25,8 @@ static void hexdump(const uint8_t *p, size_t n)
     }
 }
 
-static void print_utf16(const uint8_t *s, size_t units)
+/* UTF-16LE string (`units` code units) to malloc'd UTF-8; *len its length. */
+static char *utf16_dup(const uint8_t *s, size_t units, size_t *len)
 {
     size_t need = 0;
     char *buf;
@@ -33,8 +34,15 @@ static void print_utf16(const uint8_t *s, size_t units)
     buf = malloc(need + 1);
     if (!buf)
         abort();
-    nthive_string_to_utf8(s, 2 * units, buf, need + 1, &need);
-    fwrite(buf, 1, need, stdout);
+    nthive_string_to_utf8(s, 2 * units, buf, need + 1, len);
+    return buf;
+}
+
+static void print_utf16(const uint8_t *s, size_t units)
+{
+    size_t len;
+    char *buf = utf16_dup(s, units, &len);
+    fwrite(buf, 1, len, stdout);
     putchar('\n');
     free(buf);
 }
@@ -85,14 +93,9 @@ static void print_value(uint32_t type, const uint8_t *d, size_t n)
 
 static void json_utf16(const uint8_t *s, size_t units)
 {
-    size_t need = 0;
-    char *buf;
-    nthive_string_to_utf8(s, 2 * units, NULL, 0, &need);
-    buf = malloc(need + 1);
-    if (!buf)
-        abort();
-    nthive_string_to_utf8(s, 2 * units, buf, need + 1, &need);
-    hive_json_string(stdout, buf, need);
+    size_t len;
+    char *buf = utf16_dup(s, units, &len);
+    hive_json_string(stdout, buf, len);
     free(buf);
 }
 
