@@ -231,6 +231,34 @@ print("matches compared:", kinds)
 check(total >= 80, "enough comparisons ran (generated hives built?)")
 check(all(kinds.get(k, 0) >= 50 for k in ("key", "value", "data")), "every kind of match was compared")
 
+# ---- IMAGE::PATH: the bundled sample image and the values its manifest lists
+SAMPLE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "testdata", "sample")
+if MODE == "manifest" and os.path.exists(os.path.join(SAMPLE, "sample-ntfs.json")):
+    img = os.path.join(SAMPLE, "sample-ntfs.img.gz")
+    with open(os.path.join(SAMPLE, "sample-ntfs.json"), encoding="utf-8") as f:
+        sample = json.load(f)
+
+    def literal(s):
+        # No escape character in a glob: the special ones go into a set.
+        return "".join("[%s]" % c if c in "*?[" else c for c in s)
+    seen = 0
+    for r in sample["registry"]:
+        spec = img + "::" + sample["hives"][r["hive"]]["path"]
+        got = run("--json", "--values", spec, literal(r["value"]), r["key"])
+        recs = [json.loads(x) for x in got.stdout.decode("utf-8").split("\n") if x]
+        check(got.returncode == 0 and any(x["key"] == r["key"] and x["value"] == r["value"] for x in recs),
+              "IMAGE::PATH find --values %s\\%s" % (r["key"], r["value"]))
+        if r["type"] == "REG_SZ":
+            got = run("--json", "--data", spec, literal(r["data"].upper()))
+            recs = [json.loads(x) for x in got.stdout.decode("utf-8").split("\n") if x]
+            check(got.returncode == 0 and {"key": r["key"], "value": r["value"], "type": 1, "data": r["data"],
+                                           "match": "data"} in recs,
+                  "IMAGE::PATH find --data %r (upper case)" % r["data"])
+        seen += 1
+    check(seen >= 3, "the sample's registry values were searched")
+    r = run(img + "::/Windows/System32/config/NOPE", "*")
+    check(r.returncode == 1 and b"NOPE" in r.stderr, "IMAGE::PATH to no file -> 1, named")
+
 # ---- exit codes and errors -------------------------------------------------
 features = os.path.join(GEN, "features.hiv")
 if os.path.exists(features):
