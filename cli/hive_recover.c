@@ -380,7 +380,12 @@ int hive_cmd_layers(int argc, char **argv)
                  "Lists the keys of a version 1.6 differencing hive that carry layer\n"
                  "semantics (tombstone: deleted in this layer; supersede-local: hides\n"
                  "the lower layers' values; supersede-tree: hides their subtree;\n"
-                 "inherit-class) and the tombstone values. --all lists every key.");
+                 "inherit-class) and the tombstone values. --all lists every key.\n"
+                 "`ntkit hive ls -l` shows the same semantics beside each key.\n"
+                 "\n"
+                 "examples:\n"
+                 "  ntkit hive layers System_Delta\n"
+                 "  ntkit hive layers --all --json System_Delta");
             return EXIT_NTKIT_OK;
         } else if (!strcmp(argv[i], "--json")) {
             c.json = true;
