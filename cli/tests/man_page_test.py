@@ -2,7 +2,8 @@
 """The man page ntkit(1): renders without a groff warning, and names every
 subcommand the binary lists in `ntkit --help`, `ntkit hive --help` and
 `ntkit ntfs --help` (as "ntkit hive SUB" / "ntkit ntfs SUB" in the rendered
-text), so a command cannot land without its page entry.
+text), so a command cannot land without its page entry; and each of them
+answers --help with examples.
 
 Usage: man_page_test.py NTKIT MAN_PAGE     (exit 77: groff not installed)
 """
@@ -73,6 +74,8 @@ if "ntfs" in commands:
 check(len(listed) >= 8, "found the subcommands in the --help texts (%d)" % len(listed))
 for cmd, sub in sorted(listed):
     check(re.search(r"ntkit %s %s(\s|$)" % (cmd, sub), text), "the page documents 'ntkit %s %s'" % (cmd, sub))
-print("%d subcommands checked against the page" % len(listed))
+    p = subprocess.run([ntkit, cmd, sub, "--help"], capture_output=True, text=True)
+    check(p.returncode == 0 and "example" in p.stdout, "'ntkit %s %s --help' exits 0 with examples" % (cmd, sub))
+print("%d subcommands checked against the page and their --help" % len(listed))
 print("%d failures" % len(failures))
 sys.exit(1 if failures else 0)
