@@ -21,6 +21,7 @@
 
 #include "common_hive_source.h"
 #include "nthive.h"
+#include "nthive_forensic.h"
 #include "ntkitfs_hive.h"
 
 #define HV_TIMEOUT 86400.0
@@ -317,6 +318,83 @@ static void release_hive(void *map, size_t size, bool heap)
         munmap(map, size);
 }
 
+/* Logs beside a dirty hive are applied unless ntkitfs_hive_logs(0). */
+static int apply_logs = 1;
+
+void ntkitfs_hive_logs(int apply)
+{
+    apply_logs = apply;
+}
+
+static void *libc_alloc(void *ctx, size_t size, size_t align)
+{
+    (void)ctx, (void)align;
+    return malloc(size ? size : 1);
+}
+
+static void libc_free(void *ctx, void *p, size_t size, size_t align)
+{
+    (void)ctx, (void)size, (void)align;
+    free(p);
+}
+
+/* As `ntkit hive`: a dirty hive is read with HIVE.LOG/.LOG1/.LOG2 (any case,
+ * beside a host file or in the same directory inside the image) applied.
+ * On success *map becomes the replayed copy (heap). Returns 0, or 1 after
+ * printing why the mount cannot go on. */
+static int replay_logs(const char *path, void **map, size_t *size, bool *heap)
+{
+    static const char *const suffixes[] = {".LOG", ".LOG1", ".LOG2"};
+    static const nt_allocator libc = {NULL, libc_alloc, libc_free, NULL};
+    char *names[NTHIVE_MAX_LOGS];
+    uint8_t *logs[NTHIVE_MAX_LOGS] = {0};
+    nthive_log lv[NTHIVE_MAX_LOGS];
+    nthive_replay_report rep;
+    uint8_t *out = NULL;
+    size_t n, out_size = 0;
+    int rc = 0, st;
+
+    if (*size < 512 || memcmp(*map, "regf", 4) != 0 || !nthive_dirty(*map, *size) ||
+        nthive_log_format(*map, *size, NULL) != NTHIVE_LOG_NONE)
+        return 0;
+    n = hive_source_siblings(path, suffixes, 3, names, NTHIVE_MAX_LOGS);
+    if (n == 0) {
+        fprintf(stderr, "ntkitfs: %s: dirty, no logs beside it: reading the primary as it is\n", path);
+        return 0;
+    }
+    for (size_t i = 0; i < n; i++) {
+        char err[512];
+        size_t ls = 0;
+        if (hive_source_read(names[i], &logs[i], &ls, err, sizeof err) != 0) {
+            fprintf(stderr, "ntkitfs: %s\n", err);
+            rc = 1;
+            goto out;
+        }
+        lv[i].data = logs[i];
+        lv[i].size = ls;
+    }
+    st = nthive_replay_alloc(*map, *size, lv, n, &libc, &out, &out_size, &rep);
+    if (st == NT_OK) {
+        fprintf(stderr,
+                "ntkitfs: %s: dirty, replayed from %zu log%s: %u entr%s, %u pages, final sequence %u\n", path,
+                n, n == 1 ? "" : "s", rep.entries, rep.entries == 1 ? "y" : "ies", rep.pages, rep.final_seq);
+        release_hive(*map, *size, *heap);
+        *map = out;
+        *size = out_size;
+        *heap = true;
+    } else {
+        fprintf(stderr, "ntkitfs: %s: dirty, not replayed: %s; reading the primary as it is\n", path,
+                rep.diag.rule ? rep.diag.rule : nt_strerror(st));
+        free(out);
+    }
+out:
+    for (size_t i = 0; i < n; i++) {
+        free(logs[i]);
+        free(names[i]);
+    }
+    return rc;
+}
+
 static const struct fuse_lowlevel_ops hive_ops = {
     .lookup = hv_lookup,
     .getattr = hv_getattr,
@@ -339,7 +417,6 @@ int ntkitfs_hive_run(const char *path, const char *mountpoint, struct fuse_args 
             fprintf(stderr, "ntkitfs: %s\n", err);
             return 1;
         }
-        hive_source_release();
         map = data;
     } else {
         int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -361,6 +438,12 @@ int ntkitfs_hive_run(const char *path, const char *mountpoint, struct fuse_args 
             return 1;
         }
     }
+    if (apply_logs && replay_logs(path, &map, &size, &heap) != 0) {
+        release_hive(map, size, heap);
+        hive_source_release();
+        return 1;
+    }
+    hive_source_release();
     static hive_fs fs;
     fs.uid = getuid();
     fs.gid = getgid();

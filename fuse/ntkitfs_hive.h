@@ -11,4 +11,10 @@ struct fuse_args;
  * Returns the process exit status (prints a one-line error on failure). */
 int ntkitfs_hive_run(const char *path, const char *mountpoint, struct fuse_args *args, int foreground);
 
+/* Whether a dirty hive is mounted with its transaction logs applied
+ * (HIVE.LOG, HIVE.LOG1, HIVE.LOG2 beside it, any case, or in the same
+ * directory inside the image), as `ntkit hive` does: 1 (the default) or 0
+ * for the primary file as it is (what a --no-logs option would set). */
+void ntkitfs_hive_logs(int apply);
+
 #endif

@@ -21,7 +21,7 @@ if(TARGET nthive AND TARGET ntfs)
     # TARGET_EXISTS at generate time).
     add_test(NAME hive_image_fuse
       COMMAND ${Python3_EXECUTABLE} ${HIVE_IMAGE_TEST} fuse $<TARGET_FILE:ntkit> ${HIVE_IMAGE_SAMPLE}
-              "$<$<TARGET_EXISTS:ntkitfs>:$<TARGET_FILE:ntkitfs>>")
+              "$<$<TARGET_EXISTS:ntkitfs>:$<TARGET_FILE:ntkitfs>>" ${NTKIT_SHARED_TESTDATA})
     set_tests_properties(hive_image_fuse PROPERTIES LABELS "hive;fuse" SKIP_RETURN_CODE 77 TIMEOUT 120)
   endif()
 endif()

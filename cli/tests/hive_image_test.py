@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Hives read straight out of NTFS images: `ntkit hive ... IMAGE::PATH`.
 
-usage: hive_image_test.py MODE NTKIT SAMPLE_DIR [SHARED_TESTDATA | NTKITFS]
+usage: hive_image_test.py MODE NTKIT SAMPLE_DIR [SHARED_TESTDATA | NTKITFS [SHARED_TESTDATA]]
 
 MODE
   sample  the bundled sample (testdata/sample): every registry value in its
@@ -21,7 +21,8 @@ MODE
           host copies (`hive replay` byte-identical, export identical,
           `info` names the logs).
   fuse    `ntkitfs --hive IMAGE::PATH MNT` shows the keys `ntkit hive ls -R`
-          prints, and values hold the bytes `hive get --raw` prints.
+          prints, and values hold the bytes `hive get --raw` prints; a dirty
+          hive is mounted with its logs applied (shared data).
 Exit 77 when a tool, root or the data is missing.
 """
 import contextlib
@@ -398,6 +399,30 @@ def test_fuse(tmp):
                       % (name, rec["key"], rec["value"]))
         finally:
             subprocess.run(["fusermount3", "-u", mnt], capture_output=True)
+    # A dirty hive with its logs: mounted replayed, as `ntkit hive` reads it.
+    y = os.path.join(sys.argv[5], "hives", "yarp", "NewDirtyHive1") if len(sys.argv) > 5 else ""
+    if y and os.path.isdir(y):
+        d = os.path.join(tmp, "dirty")
+        os.mkdir(d)
+        for f in ("NewDirtyHive", "NewDirtyHive.LOG1", "NewDirtyHive.LOG2"):
+            shutil.copy(os.path.join(y, f), os.path.join(d, f.replace("NewDirtyHive", "NTUSER.DAT")))
+        spec = os.path.join(d, "NTUSER.DAT")
+        mnt = os.path.join(tmp, "mnt-dirty")
+        os.mkdir(mnt)
+        r = subprocess.run([ntkitfs, "--hive", spec, mnt], capture_output=True, timeout=60)
+        if r.returncode != 0:
+            check(False, "ntkitfs --hive dirty hive: exit %d %r" % (r.returncode, r.stderr[:200]))
+        else:
+            try:
+                keys = sorted(os.path.relpath(root, mnt).replace("/", "\\") for root, _, _ in os.walk(mnt)
+                              if root != mnt)
+                ls = hive("ls", "-R", spec)
+                nolog = hive("ls", "-R", "--no-logs", spec)
+                want = sorted(ln[:-1] for ln in ls.stdout.decode().splitlines())
+                check(ls.returncode == 0 and keys == want and ls.stdout != nolog.stdout and b"replayed" in r.stderr,
+                      "ntkitfs --hive on a dirty hive: logs applied, keys == `hive ls -R` (%d)" % len(want))
+            finally:
+                subprocess.run(["fusermount3", "-u", mnt], capture_output=True)
     mnt = os.path.join(tmp, "mnt-missing")
     os.mkdir(mnt)
     r = subprocess.run([ntkitfs, "--hive", SAMPLE + "::/nope", mnt], capture_output=True, timeout=60)
