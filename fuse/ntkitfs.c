@@ -39,7 +39,7 @@
 #include "ntfs.h"
 /* by path: cli/ (on the include path for common_image.h) has a CLI header
  * of the same name */
-#include "../libntfs/include/ntfs_forensic.h"
+#include "ntfs_forensic.h"
 #ifdef NTKITFS_HAVE_HIVE
 #include "ntkitfs_hive.h"
 #endif
@@ -69,6 +69,7 @@ typedef struct fs_ctx {
     int show_sys_files;
     int nosplice;
     int hive;
+    int no_logs; /* --hive: read the primary as it is */
     int mt;
     unsigned threads;
     char *rdplus_opt;
@@ -1286,6 +1287,8 @@ static const struct fuse_opt fs_opts[] = {
     OPT("show_sys_files", show_sys_files),
     OPT("nosplice", nosplice),
     OPT("--hive", hive),
+    OPT("--no-logs", no_logs),
+    OPT("no_logs", no_logs),
     OPT("mt", mt),
     {"threads=%u", offsetof(fs_ctx, threads), 0},
     {"readdirplus=%s", offsetof(fs_ctx, rdplus_opt), 0},
@@ -1310,7 +1313,9 @@ static int opt_proc(void *data, const char *arg, int key, struct fuse_args *outa
 static void usage(void)
 {
     printf("usage: " PROG " IMAGE[@N] MOUNTPOINT [-f] [-d] [-o OPTIONS]\n"
-           "       " PROG " --hive HIVE MOUNTPOINT [-f] [-d]   (keys as directories, values as files)\n"
+           "       " PROG " --hive HIVE MOUNTPOINT [--no-logs] [-f] [-d]\n"
+           "           (keys as directories, values as files; HIVE may be FILE, FILE.gz or\n"
+           "           IMAGE::PATH; a dirty hive's .LOG/.LOG1/.LOG2 are applied unless --no-logs)\n"
            "Mounts an NTFS image (a volume, a disk with MBR/GPT, IMAGE@N for partition N,\n"
            "or a .gz of either) read-only.\n\n"
            "options (-o):\n"
@@ -1370,6 +1375,8 @@ int main(int argc, char **argv)
     }
     if (fs->hive) {
 #ifdef NTKITFS_HAVE_HIVE
+        if (fs->no_logs)
+            ntkitfs_hive_logs(0);
         ret = ntkitfs_hive_run(fs->image_spec, cl.mountpoint, &args, cl.foreground);
 #else
         fprintf(stderr, PROG ": built without libnthive: --hive unavailable\n");

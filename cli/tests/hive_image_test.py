@@ -423,6 +423,20 @@ def test_fuse(tmp):
                       "ntkitfs --hive on a dirty hive: logs applied, keys == `hive ls -R` (%d)" % len(want))
             finally:
                 subprocess.run(["fusermount3", "-u", mnt], capture_output=True)
+        # --no-logs: the primary as it is, as `ntkit hive --no-logs` reads it.
+        r = subprocess.run([ntkitfs, "--hive", spec, mnt, "--no-logs"], capture_output=True, timeout=60)
+        if r.returncode != 0:
+            check(False, "ntkitfs --hive --no-logs: exit %d %r" % (r.returncode, r.stderr[:200]))
+        else:
+            try:
+                keys = sorted(os.path.relpath(root, mnt).replace("/", "\\") for root, _, _ in os.walk(mnt)
+                              if root != mnt)
+                nolog = hive("ls", "-R", "--no-logs", spec)
+                want = sorted(ln[:-1] for ln in nolog.stdout.decode().splitlines())
+                check(nolog.returncode == 0 and keys == want and b"replayed" not in r.stderr,
+                      "ntkitfs --hive --no-logs on a dirty hive: the primary's keys (%d)" % len(want))
+            finally:
+                subprocess.run(["fusermount3", "-u", mnt], capture_output=True)
     mnt = os.path.join(tmp, "mnt-missing")
     os.mkdir(mnt)
     r = subprocess.run([ntkitfs, "--hive", SAMPLE + "::/nope", mnt], capture_output=True, timeout=60)
