@@ -25,6 +25,19 @@ if [ ! -s "$corpus/seed-mkntfs.img" ] && command -v mkntfs >/dev/null; then
         echo hello >"$mnt/a.txt"; echo ads >"$mnt/a.txt:s"; mkdir -p "$mnt/d/e"
         for i in $(seq 1 40); do echo $i >"$mnt/d/f$i"; done
         head -c 20000 /dev/zero >"$mnt/d/e/zero"; ln "$mnt/a.txt" "$mnt/d/link"
+        # WOF files of every algorithm (wimlib's compressors, through the
+        # WOF test's helpers) so the fuzzer reaches the chunk table and the
+        # XPRESS-Huffman and LZX decoders.
+        /usr/bin/python3 - "$here/cli/tests" "$mnt" <<'PY' 2>/dev/null || true
+import sys
+sys.path.insert(0, sys.argv[1])
+import ntfs_wof_test as w
+wim = w.Wimlib()
+for algo in sorted(w.ALGOS):
+    data = w.plaintext(algo, 20000)
+    stream, _ = w.wof_stream(wim, algo, data)
+    w.put_wof(sys.argv[2], "wof%d" % algo, len(data), stream, w.reparse(algo))
+PY
         umount "$mnt"
     fi
     rmdir "$mnt"
