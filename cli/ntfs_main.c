@@ -18,6 +18,7 @@
 #include "common_ntfs.h"
 #include "ntfs_cli.h"
 #include "ntfs_forensic_cmds.h"
+#include <ntfs_forensic.h> /* libntfs: ntfs_sd_to_sddl */
 
 #define IO_CHUNK ((size_t)1 << 20)
 
@@ -595,20 +596,57 @@ static int do_stat(cli_ntfs_image *im, const cli_ntfs_opts *o)
         }
         free(rp);
     }
-    /* owner */
+    /* owner and the whole descriptor as SDDL */
     {
-        size_t need = 0;
+        size_t need = 0, slen = 0;
         uint8_t *sd = malloc(65536);
-        char sid[256];
-        if (sd && ntfs_file_security(f, sd, 65536, &need) == NT_OK &&
-            ntfs_sd_owner_string(sd, need, sid, sizeof sid) == NT_OK) {
-            if (json) {
-                printf(",\"owner\":\"%s\",\"security_descriptor_size\":%zu", sid, need);
-            } else {
-                printf("owner:         %s\n", sid);
+        char sid[256], *sddl = NULL;
+        nt_diag d;
+        if (sd && ntfs_file_security(f, sd, 65536, &need) == NT_OK) {
+            if (ntfs_sd_owner_string(sd, need, sid, sizeof sid) == NT_OK) {
+                if (json)
+                    printf(",\"owner\":\"%s\",\"security_descriptor_size\":%zu", sid, need);
+                else
+                    printf("owner:         %s\n", sid);
+            }
+            if (ntfs_sd_to_sddl(sd, need, NULL, 0, &slen, &d) == NT_ERR_RANGE && (sddl = malloc(slen + 1)) &&
+                ntfs_sd_to_sddl(sd, need, sddl, slen + 1, &slen, &d) == NT_OK) {
+                if (json) {
+                    printf(",\"sddl\":");
+                    cli_ntfs_json_str(stdout, sddl, strlen(sddl));
+                } else {
+                    printf("security:      %s\n", sddl);
+                }
             }
         }
+        free(sddl);
         free(sd);
+    }
+    /* $OBJECT_ID: the object GUID, then (when present) birth volume,
+     * birth object and domain GUIDs */
+    {
+        ntfs_stream *s;
+        if (ntfs_stream_open(f, NTFS_AT_OBJECT_ID, NULL, &s) == NT_OK) {
+            uint8_t oid[64];
+            size_t got = 0;
+            static const char *const names[] = {"object_id", "birth_volume_id", "birth_object_id", "domain_id"};
+            if (ntfs_stream_read(s, 0, oid, sizeof oid, &got) == NT_OK) {
+                for (size_t k = 0; k + 16 <= got && k < 64; k += 16) {
+                    const uint8_t *g = oid + k;
+                    char gs[40];
+                    snprintf(gs, sizeof gs, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", g[3],
+                             g[2], g[1], g[0], g[5], g[4], g[7], g[6], g[8], g[9], g[10], g[11], g[12], g[13], g[14],
+                             g[15]);
+                    if (json)
+                        printf(",\"%s\":\"%s\"", names[k / 16], gs);
+                    else
+                        printf("%-15s%s\n", k ? (k == 16 ? "birth volume:" : k == 32 ? "birth object:" : "domain id:")
+                                               : "object id:",
+                               gs);
+                }
+            }
+            ntfs_stream_close(s);
+        }
     }
     if (json)
         printf("}\n");

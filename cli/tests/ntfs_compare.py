@@ -8,7 +8,7 @@ the cache directory): mount, walk the whole tree with `ntkit ntfs ls -R -a
   - every $DATA stream fls lists has the same sha256 through
     `ntkit ntfs cat PATH[:STREAM]` as through `icat`;
   - `ntkit ntfs stat` reports the $STANDARD_INFORMATION times, owner SID,
-    link count and $FILE_NAME names istat does;
+    object ID, link count and $FILE_NAME names istat does;
   - `ntkit ntfs info` reports the serial number and cluster size fsstat does.
 Images TSK cannot read (2 MiB clusters, TSK 4.11) are walked and every stream
 read through ntkit, and compared with ntfs-3g's ntfsls/ntfscat instead.
@@ -137,6 +137,10 @@ def compare_istat(img, path, ist, st):
     m = re.search(r"Security ID: \d+\s+\((S-[\d-]+)\)", ist)
     if m and st.get("owner") != m.group(1):
         fail("%s: %s owner: istat %s, ntkit %s" % (img, path, m.group(1), st.get("owner")))
+    # $OBJECT_ID: istat prints the object GUID in the same form
+    m = re.search(r"^Object Id: ([0-9a-f-]{36})$", ist, re.M)
+    if (m.group(1) if m else None) != st.get("object_id"):
+        fail("%s: %s object id: istat %s, ntkit %s" % (img, path, m and m.group(1), st.get("object_id")))
     m = re.search(r"^Links: (\d+)", ist, re.M)
     if m and st.get("links") != int(m.group(1)):
         fail("%s: %s links: istat %s, ntkit %s" % (img, path, m.group(1), st.get("links")))
