@@ -33,18 +33,18 @@
 #define REPARSE_TAG_WOF 0x80000017u
 
 typedef struct link_slot {
-    uint64_t rec;              /* 0 = empty (record 0 is $MFT, never a hard link) */
-    char *rel;                 /* where its first name was written, below DEST */
+    uint64_t rec; /* 0 = empty (record 0 is $MFT, never a hard link) */
+    char *rel;    /* where its first name was written, below DEST */
 } link_slot;
 
 typedef struct extractor {
     cli_ntfs_image *im;
     const cli_ntfs_opts *o;
-    const char *dest;          /* DEST as shown in messages and JSON */
-    int rootfd;                /* DEST (directory extractions) */
-    char *vpath;               /* the entry's volume path "/a/b" */
+    const char *dest; /* DEST as shown in messages and JSON */
+    int rootfd;       /* DEST (directory extractions) */
+    char *vpath;      /* the entry's volume path "/a/b" */
     size_t vcap;
-    size_t base_len;           /* length of the start path in vpath */
+    size_t base_len; /* length of the start path in vpath */
     uint8_t *buf;
     ntfs_reparse *rp;
     uint32_t cluster;
@@ -52,7 +52,7 @@ typedef struct extractor {
     link_slot *links;
     size_t link_cap, link_count;
     int worst;
-    bool stop;                 /* DEST is full or read-only: give up */
+    bool stop; /* DEST is full or read-only: give up */
     /* progress */
     bool show;
     uint64_t total_bytes, done_bytes, files, total_files;
@@ -127,8 +127,8 @@ static void prescan(extractor *x, uint64_t ref, int depth)
         return;
     }
     for (size_t i = 0; i < n; i++) {
-        bool link = e[i].reparse_tag == NTFS_REPARSE_TAG_SYMLINK ||
-                    e[i].reparse_tag == NTFS_REPARSE_TAG_MOUNT_POINT;
+        bool link =
+            e[i].reparse_tag == NTFS_REPARSE_TAG_SYMLINK || e[i].reparse_tag == NTFS_REPARSE_TAG_MOUNT_POINT;
         x->total_files++;
         if (!e[i].is_dir)
             x->total_bytes += e[i].size;
@@ -146,8 +146,16 @@ static bool safe_name(const char *name, size_t len)
     return len && strlen(name) == len && strcmp(name, ".") && strcmp(name, "..") && !memchr(name, '/', len);
 }
 
+/* An error line must not land in the middle of the progress line. */
+static void clear_progress(const extractor *x)
+{
+    if (x->show)
+        fputs("\r\033[K", stderr);
+}
+
 static int refuse(extractor *x, const char *what, const char *name)
 {
+    clear_progress(x);
     fprintf(stderr, "ntkit: %s: %s: refusing %s name '%s' (would leave DEST)\n", x->im->name,
             x->vpath[0] ? x->vpath : "/", what, name);
     return EXIT_NTKIT_CORRUPT;
@@ -158,6 +166,7 @@ static int refuse(extractor *x, const char *what, const char *name)
 static int dest_error(extractor *x, const char *op, int err)
 {
     const char *rel = rel_path(x);
+    clear_progress(x);
     fprintf(stderr, "ntkit: %s%s%s: %s: %s\n", x->dest, *rel ? "/" : "", rel, op, strerror(err));
     if (err == ENOSPC || err == EDQUOT || err == EROFS || err == EIO)
         x->stop = true;
@@ -167,6 +176,7 @@ static int dest_error(extractor *x, const char *op, int err)
 /* Reports damage in the image; a record that vanished is damage too. */
 static int image_error(extractor *x, int st)
 {
+    clear_progress(x);
     int ec = cli_ntfs_vreport(x->im, st, x->vpath[0] ? x->vpath : "/");
     return ec == EXIT_NTKIT_NOT_FOUND ? EXIT_NTKIT_CORRUPT : ec;
 }
@@ -431,7 +441,8 @@ static char *link_target(extractor *x, const ntfs_reparse *rp)
     rest = c;
     if (!strncmp(rest, "/?\?/", 4) || !strncmp(rest, "//?/", 4))
         rest += 4;
-    if (!(((rest[0] | 0x20) >= 'a' && (rest[0] | 0x20) <= 'z') && rest[1] == ':' && (rest[2] == '/' || !rest[2])))
+    if (!(((rest[0] | 0x20) >= 'a' && (rest[0] | 0x20) <= 'z') && rest[1] == ':' &&
+          (rest[2] == '/' || !rest[2])))
         return c; /* UNC, volume GUID, ...: as stored */
     rest += 2;
     while (*rest == '/')
@@ -594,8 +605,8 @@ static void extract_entry(extractor *x, int dirfd, const char *name, uint64_t re
         ntfs_close(f);
         f = NULL;
         if (cli_ntfs_recset_mark(&x->seen, NTFS_REF_RECORD(st.ref))) {
-            fprintf(stderr, "ntkit: %s: %s: directory already extracted (a loop in the image?)\n", x->im->name,
-                    x->vpath);
+            fprintf(stderr, "ntkit: %s: %s: directory already extracted (a loop in the image?)\n",
+                    x->im->name, x->vpath);
             note(x, EXIT_NTKIT_CORRUPT);
         } else {
             extract_dir(x, dfd, st.ref, depth + 1);
@@ -725,8 +736,7 @@ int cli_ntfs_extract(cli_ntfs_image *im, const cli_ntfs_opts *o)
             memset(&x.seen, 0, sizeof x.seen);
         }
         ntfs_close(f);
-        if (make_dirs(o->dest) != 0 ||
-            (x.rootfd = open(o->dest, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+        if (make_dirs(o->dest) != 0 || (x.rootfd = open(o->dest, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
             rc = cli_ntfs_write_error(o->dest, errno);
             goto out;
         }

@@ -323,7 +323,10 @@ static void visit(finder *f, const char *name, uint64_t ref, bool is_dir, uint32
         printf("{\"path\":");
         cli_ntfs_json_str(stdout, f->path, strlen(f->path));
         printf(",\"type\":\"%s\",\"size\":%" PRIu64 ",\"mft\":%" PRIu64 ",\"mtime\":\"%s\"}\n",
-               type == 'l' ? "symlink" : type == 'd' ? "dir" : "file", st.size, NTFS_REF_RECORD(ref), mt);
+               type == 'l'   ? "symlink"
+               : type == 'd' ? "dir"
+                             : "file",
+               st.size, NTFS_REF_RECORD(ref), mt);
     } else {
         fputs(f->path, stdout);
         putchar('\n');
@@ -366,7 +369,8 @@ static void walk(finder *f, uint64_t ref, size_t plen, int depth)
         visit(f, e[i].name, e[i].ref, e[i].is_dir, e[i].reparse_tag);
         /* symlinks and junctions are not followed; other reparse points
          * (cloud placeholders, WOF) are ordinary directories */
-        if (e[i].is_dir && entry_type(true, e[i].reparse_tag) == 'd' && !cli_ntfs_recset_mark(&f->seen, NTFS_REF_RECORD(e[i].ref)))
+        if (e[i].is_dir && entry_type(true, e[i].reparse_tag) == 'd' &&
+            !cli_ntfs_recset_mark(&f->seen, NTFS_REF_RECORD(e[i].ref)))
             walk(f, e[i].ref, plen + 1 + e[i].name_len, depth + 1);
         f->path[plen] = 0;
     }
