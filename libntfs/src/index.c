@@ -31,6 +31,13 @@ struct ntfs_dir {
     index_ctx ix;
     size_t depth;
     struct ix_level stack[NTFS_MAX_INDEX_DEPTH];
+    /* The node of the last call, reused while the index cache has not
+     * replaced a buffer since (idx_cache.gen unchanged): most calls then
+     * skip the cache lookup and the node header checks. */
+    const uint8_t *node_base;
+    size_t node_off, node_end;
+    uint64_t node_vcn, node_gen;
+    size_t leaf_depth;         /* depth of the first leaf seen (0: none yet) */
 };
 
 int ntfs_index_entry_parse(const uint8_t *base, size_t end, size_t off, ntfs_index_entry *e,
@@ -160,64 +167,116 @@ static int ix_block_check(ntfs_volume *v, index_ctx *ix, uint8_t *buf, uint64_t 
     return NT_OK;
 }
 
-/* A directory walk visits the blocks of a large directory roughly in disk
- * order, so on a miss it reads the next blocks in the same call: up to half
- * the index cache (the other half keeps the parents of the current node).
- * Blocks that do not check out (unused, damaged) are simply not cached; the
- * walk reports them if it ever gets there. */
-static int ix_read_ahead(ntfs_volume *v, index_ctx *ix, uint64_t vcn, uint64_t pos)
+/* Caches the checked block at stream offset `pos` (vcn `vcn`) from `b`.
+ * Blocks that do not check out are left out: the walk reports them if it
+ * ever gets there. Returns whether it cached the block. */
+static bool ix_cache_put(ntfs_volume *v, index_ctx *ix, uint8_t *b, uint64_t vcn, uint64_t pos)
 {
-    size_t n = v->idx_cache.count / 2, i, got;
-    uint64_t left = ix->alloc.data_size - pos;
-    int rc;
+    ntfs_cache_slot *s;
 
-    if ((uint64_t)n * ix->block_size > left)
-        n = (size_t)(left / ix->block_size);
+    if (ix_block_check(v, ix, b, vcn, pos, false))
+        return false;
+    s = ntfs_cache_victim(&v->idx_cache);
+    nt_memcpy(s->buf, b, ix->block_size);
+    s->key1 = ix->key1;
+    s->key2 = vcn;
+    s->valid = true;
+    return true;
+}
+
+/* Before a directory walk descends from a node into the child of the entry
+ * at `off`, it reads that child and the children of the entries after it,
+ * up to half the index cache (the other half keeps the path back up). The
+ * children of one node are scattered over a small stretch of the disk
+ * (splits put new blocks at the end), so they are sorted by position and
+ * neighbours (gaps of up to 2 blocks) are read in one call. Only blocks
+ * that are asked for get cached; nothing is reported here (the walk's own
+ * read of a block that failed reports it). */
+#define PREFETCH_MAX 64
+#define PREFETCH_GAP 2
+
+static void ix_prefetch_children(ntfs_volume *v, index_ctx *ix, const uint8_t *base, size_t end, size_t off)
+{
+    uint64_t want[PREFETCH_MAX];
+    size_t n = 0, cap = v->idx_cache.count / 2, i, j;
+    nt_diag saved = v->diag;
+
+    if (cap > PREFETCH_MAX)
+        cap = PREFETCH_MAX;
+    if (cap < 2 || !ix->alloc.loaded)
+        return;
+    /* Only when the next child is missing: the ones after it may still be
+     * waiting in the cache from the previous batch. */
+    {
+        ntfs_index_entry e;
+        const char *rule;
+        if (ntfs_index_entry_parse(base, end, off, &e, &rule) || !(e.flags & 1) ||
+            ntfs_cache_get(&v->idx_cache, ix->key1, e.child_vcn))
+            return;
+    }
+    while (n < cap) {
+        ntfs_index_entry e;
+        const char *rule;
+        uint64_t pos;
+
+        if (ntfs_index_entry_parse(base, end, off, &e, &rule))
+            break;
+        pos = e.child_vcn << ix->vcn_shift;
+        if ((e.flags & 1) && e.child_vcn <= (ix->alloc.data_size >> ix->vcn_shift) &&
+            pos + ix->block_size <= ix->alloc.data_size && !ntfs_cache_get(&v->idx_cache, ix->key1, e.child_vcn))
+            want[n++] = e.child_vcn;
+        if (e.flags & 2)
+            break;
+        off += e.length;
+    }
     if (n < 2)
-        return NT_ERR_NOT_FOUND;
+        return; /* the walk reads a single block itself */
     if (!ix->batch) {
-        ix->batch_len = n * ix->block_size;
+        ix->batch_len = cap * ix->block_size;
         ix->batch = nt_alloc(&v->a, ix->batch_len, 8);
         if (!ix->batch) {
             ix->batch_len = 0;
-            return NT_ERR_NOT_FOUND; /* fall back to one block per read */
+            return;
         }
     }
-    if (n * ix->block_size > ix->batch_len)
-        n = ix->batch_len / ix->block_size;
-    rc = ntfs_data_read(v, &ix->alloc, 0, pos, ix->batch, n * ix->block_size, &got);
-    if (rc)
-        return NT_ERR_NOT_FOUND; /* the one-block read reports what is wrong */
-    n = got / ix->block_size;
-    if (!n)
-        return NT_ERR_NOT_FOUND;
-    /* Cache the later blocks first, so the wanted one ends most recent. */
-    for (i = n; i-- > 0;) {
-        uint64_t bv = vcn + (((uint64_t)i * ix->block_size) >> ix->vcn_shift);
-        uint8_t *b = ix->batch + i * ix->block_size;
-        ntfs_cache_slot *s;
+    for (i = 1; i < n; i++) /* insertion sort: n is small */
+        for (j = i; j > 0 && want[j - 1] > want[j]; j--) {
+            uint64_t t = want[j];
+            want[j] = want[j - 1];
+            want[j - 1] = t;
+        }
+    for (i = 0; i < n;) {
+        uint64_t first = want[i] << ix->vcn_shift, last = first;
+        size_t k = i + 1, got;
 
-        if (ntfs_cache_get(&v->idx_cache, ix->key1, bv))
-            continue;
-        rc = ix_block_check(v, ix, b, bv, pos + (uint64_t)i * ix->block_size, i == 0);
-        if (rc) {
-            if (i == 0)
-                return rc;
-            continue;
+        while (k < n) {
+            uint64_t p = want[k] << ix->vcn_shift;
+            if (p == last) { /* the same child twice (damaged node) */
+                k++;
+                continue;
+            }
+            if (p - last > (uint64_t)(PREFETCH_GAP + 1) * ix->block_size ||
+                p + ix->block_size - first > ix->batch_len)
+                break;
+            last = p;
+            k++;
         }
-        s = ntfs_cache_victim(&v->idx_cache);
-        nt_memcpy(s->buf, b, ix->block_size);
-        s->key1 = ix->key1;
-        s->key2 = bv;
-        s->valid = true;
+        if (ntfs_data_read(v, &ix->alloc, 0, first, ix->batch, (size_t)(last - first) + ix->block_size, &got) ==
+            NT_OK) {
+            for (j = i; j < k; j++) {
+                uint64_t p = want[j] << ix->vcn_shift;
+                if (p + ix->block_size <= first + got && (j == i || want[j] != want[j - 1]))
+                    ix_cache_put(v, ix, ix->batch + (p - first), want[j], p);
+            }
+        }
+        i = k;
     }
-    return NT_OK;
+    v->diag = saved;
 }
 
 /* Entry area of a node: base + [off, end). For blocks, the buffer comes from
- * the index cache and stays valid until the next cache operation. `ahead`:
- * read the following blocks too on a miss (directory walks). */
-static int ix_node(ntfs_volume *v, index_ctx *ix, uint64_t vcn, bool ahead, const uint8_t **base,
+ * the index cache and stays valid until the next cache operation. */
+static int ix_node(ntfs_volume *v, index_ctx *ix, uint64_t vcn, const uint8_t **base,
                    size_t *off, size_t *end)
 {
     const uint8_t *hdr;
@@ -243,13 +302,6 @@ static int ix_node(ntfs_volume *v, index_ctx *ix, uint64_t vcn, bool ahead, cons
                              "index: child VCN outside $INDEX_ALLOCATION");
         pos = vcn << ix->vcn_shift;
         s = ntfs_cache_get(&v->idx_cache, ix->key1, vcn);
-        if (!s && ahead) {
-            rc = ix_read_ahead(v, ix, vcn, pos);
-            if (rc && rc != NT_ERR_NOT_FOUND)
-                return rc;
-            if (!rc)
-                s = ntfs_cache_get(&v->idx_cache, ix->key1, vcn);
-        }
         if (!s) {
             s = ntfs_cache_victim(&v->idx_cache);
             rc = ntfs_data_read(v, &ix->alloc, 0, pos, s->buf, ix->block_size, &got);
@@ -321,7 +373,7 @@ int ntfs_index_find(ntfs_file *f, const uint8_t *iname, size_t iname_len, ntfs_i
         const char *rule;
         bool descend = false;
 
-        rc = ix_node(v, &ix, vcn, false, &base, &off, &end);
+        rc = ix_node(v, &ix, vcn, &base, &off, &end);
         if (rc)
             break;
         for (;;) {
@@ -387,6 +439,8 @@ int ntfs_dir_open(ntfs_file *dir, ntfs_dir **out)
         ntfs_unlock(v);
         return rc;
     }
+    d->node_base = 0;
+    d->leaf_depth = 0;
     d->depth = 1;
     d->stack[0].vcn = ROOT_VCN;
     d->stack[0].off = SIZE_MAX; /* first entry, filled on first use */
@@ -409,6 +463,30 @@ void ntfs_dir_close(ntfs_dir *d)
     ntfs_unlock(v);
 }
 
+/* Copies the leading ASCII units of a UTF-16LE name as bytes, four units a
+ * step; returns how many it copied (units when the name is all ASCII, the
+ * common case: then the result equals nt_utf16le_to_utf8's). */
+static size_t ascii_name(const uint8_t *s, size_t units, char *dst)
+{
+    size_t i = 0;
+
+    for (; i + 4 <= units; i += 4) {
+        uint64_t w = nt_le64(s + 2 * i);
+        if (w & 0xFF80FF80FF80FF80ull)
+            break;
+        dst[i] = (char)w;
+        dst[i + 1] = (char)(w >> 16);
+        dst[i + 2] = (char)(w >> 32);
+        dst[i + 3] = (char)(w >> 48);
+    }
+    for (; i < units; i++) {
+        if (s[2 * i + 1] || s[2 * i] >= 0x80)
+            return i;
+        dst[i] = (char)s[2 * i];
+    }
+    return i;
+}
+
 static int fill_dirent(ntfs_volume *v, uint64_t recno, const ntfs_index_entry *e, ntfs_dirent *ent)
 {
     const uint8_t *k = e->key;
@@ -429,7 +507,12 @@ static int fill_dirent(ntfs_volume *v, uint64_t recno, const ntfs_index_entry *e
     /* 0x3C holds the reparse tag for reparse points, the EA size otherwise. */
     ent->reparse_tag = (ent->flags & NTFS_FA_REPARSE) ? nt_le32(k + 60) : 0;
     ent->name_space = k[0x41];
-    nt_utf16le_to_utf8(k + 0x42, k[0x40], ent->name, sizeof ent->name, &ent->name_len, 0);
+    if (ascii_name(k + 0x42, k[0x40], ent->name) == k[0x40]) {
+        ent->name[k[0x40]] = 0;
+        ent->name_len = k[0x40];
+    } else {
+        nt_utf16le_to_utf8(k + 0x42, k[0x40], ent->name, sizeof ent->name, &ent->name_len, 0);
+    }
     return NT_OK;
 }
 
@@ -447,11 +530,34 @@ int ntfs_dir_next(ntfs_dir *d, ntfs_dirent *ent)
         ntfs_index_entry e;
         const char *rule;
 
-        rc = ix_node(v, &d->ix, top->vcn, true, &base, &off, &end);
-        if (rc)
-            break;
-        if (top->off == SIZE_MAX)
+        if (d->node_base && d->node_vcn == top->vcn && d->node_gen == v->idx_cache.gen) {
+            base = d->node_base;
+            off = d->node_off;
+            end = d->node_end;
+        } else {
+            uint64_t gen = v->idx_cache.gen;
+            size_t i;
+
+            rc = ix_node(v, &d->ix, top->vcn, &base, &off, &end);
+            if (rc)
+                break;
+            if (v->idx_cache.gen != gen) {
+                /* Blocks came in: make the ancestors most recent again, so
+                 * prefetched children never evict the path back up. */
+                for (i = d->depth - 1; i-- > 1;)
+                    ntfs_cache_get(&v->idx_cache, d->ix.key1, d->stack[i].vcn);
+            }
+            d->node_base = base;
+            d->node_off = off;
+            d->node_end = end;
+            d->node_vcn = top->vcn;
+            d->node_gen = v->idx_cache.gen;
+        }
+        if (top->off == SIZE_MAX) {
             top->off = off;
+            if (!d->leaf_depth && !(base[12] & 1)) /* node header: no children */
+                d->leaf_depth = d->depth;
+        }
         rc = ntfs_index_entry_parse(base, end, top->off, &e, &rule);
         if (rc) {
             rc = ntfs_fail(v, rc, NT_DIAG_NO_OFFSET, recno, rule);
@@ -473,6 +579,16 @@ int ntfs_dir_next(ntfs_dir *d, ntfs_dirent *ent)
             if (rc) {
                 top->descended = false; /* retry after NOMEM */
                 break;
+            }
+            if (d->leaf_depth == d->depth + 1) {
+                /* The children are leaves: each is read once, so read them
+                 * ahead (interior nodes are few and read one by one). */
+                size_t i;
+                /* The path back up becomes most recent, so the children
+                 * replace older blocks, not it. */
+                for (i = 1; i < d->depth; i++)
+                    ntfs_cache_get(&v->idx_cache, d->ix.key1, d->stack[i].vcn);
+                ix_prefetch_children(v, &d->ix, base, end, top->off);
             }
             d->stack[d->depth].vcn = e.child_vcn;
             d->stack[d->depth].off = SIZE_MAX;

@@ -100,6 +100,7 @@ typedef struct ntfs_cache {
     size_t count;              /* slots with a buffer */
     size_t buf_size;
     nt_list_entry lru;
+    uint64_t gen;              /* bumped whenever a slot may change its contents */
 } ntfs_cache;
 
 /* An assembled attribute value: resident bytes or a run list. */
@@ -132,6 +133,12 @@ struct ntfs_volume {
     ntfs_cache cu_cache;       /* key1 = stream id, key2 = unit index */
     uint64_t next_stream_id;
     uint8_t *cu_in;            /* compressed input of one unit (lazy) */
+    /* MFT record read-ahead (mft_record.c): a miss near the previous miss
+     * reads the following records too, up to half the record cache, in
+     * one read into rec_batch (allocated on first use). */
+    uint8_t *rec_batch;
+    size_t rec_batch_len;
+    uint64_t rec_last_miss;
 };
 
 struct ntfs_file {

@@ -49,6 +49,7 @@ int ntfs_cache_init(ntfs_cache *c, size_t count, size_t buf_size, const nt_alloc
 
     nt_list_init(&c->lru);
     c->count = 0;
+    c->gen = 0;
     c->buf_size = buf_size;
     c->cap = count;
     c->slots = nt_alloc_array(a, count, sizeof(ntfs_cache_slot), _Alignof(ntfs_cache_slot));
@@ -104,6 +105,7 @@ ntfs_cache_slot *ntfs_cache_victim(ntfs_cache *c)
 
     nt_list_insert_head(&c->lru, e);
     s->valid = false;
+    c->gen++;
     return s;
 }
 
@@ -111,6 +113,7 @@ void ntfs_cache_drop(ntfs_cache *c, uint64_t k1)
 {
     size_t i;
 
+    c->gen++;
     for (i = 0; i < c->count; i++)
         if (c->slots[i].key1 == k1)
             c->slots[i].valid = false;
@@ -178,11 +181,76 @@ static int record_read(ntfs_volume *v, uint64_t recno, uint8_t *buf, size_t *use
     return rc;
 }
 
+/* Listings with -l, recursive walks and scans load records in ascending,
+ * nearly contiguous order (files created together sit together in $MFT).
+ * When a miss lands shortly after the previous miss, read `recno` and the
+ * records after it in one call, up to half the record cache (the other half
+ * keeps directories and extension records; at most 64), and cache those that check
+ * out. Isolated misses (lookups) still read one record. Records that fail
+ * their checks are not cached: the one-record path reports them (and tries
+ * $MFTMirr). It leaves the diagnostics as they were. */
+static void record_read_ahead(ntfs_volume *v, uint64_t recno)
+{
+    uint64_t size = v->g.mft_record_size, total = v->mft.data_size / size, last = v->rec_last_miss;
+    size_t n = v->rec_cache.count / 2 < 64 ? v->rec_cache.count / 2 : 64, i, got; /* 64: `cached` */
+    nt_diag saved;
+
+    v->rec_last_miss = recno;
+    if (recno <= last || recno - last > n || recno >= total)
+        return;
+    if (n > total - recno)
+        n = (size_t)(total - recno);
+    if (n < 2)
+        return;
+    if (!v->rec_batch) {
+        v->rec_batch = nt_alloc(&v->a, n * size, 16);
+        if (!v->rec_batch)
+            return; /* one record per read, as before */
+        v->rec_batch_len = n * size;
+    }
+    if (n * size > v->rec_batch_len)
+        n = v->rec_batch_len / size;
+    saved = v->diag;
+    if (ntfs_data_read(v, &v->mft, 0, recno * size, v->rec_batch, n * size, &got) == NT_OK) {
+        uint64_t cached = 0;
+        nt_list_entry *e;
+
+        n = got / size;
+        /* One pass over the cache for the records it already holds. */
+        nt_list_for_each(e, &v->rec_cache.lru) {
+            ntfs_cache_slot *s = nt_container_of(e, ntfs_cache_slot, lru);
+            if (s->valid && s->key1 >= recno && s->key1 - recno < n)
+                cached |= (uint64_t)1 << (s->key1 - recno);
+        }
+        /* Later records first, so the wanted one ends most recent. */
+        for (i = n; i-- > 0;) {
+            uint8_t *b = v->rec_batch + i * size;
+            size_t used;
+            ntfs_cache_slot *s;
+
+            if (cached & ((uint64_t)1 << i))
+                continue;
+            if (ntfs_record_check(v, b, recno + i, record_offset(v, recno + i), &used) != NT_OK)
+                continue;
+            s = ntfs_cache_victim(&v->rec_cache);
+            nt_memcpy(s->buf, b, size);
+            s->key1 = recno + i;
+            s->key2 = 0;
+            s->valid = true;
+        }
+    }
+    v->diag = saved;
+}
+
 int ntfs_record_load(ntfs_volume *v, uint64_t recno, const uint8_t **rec, size_t *used)
 {
     ntfs_cache_slot *s = ntfs_cache_get(&v->rec_cache, recno, 0);
     int rc;
 
+    if (!s) {
+        record_read_ahead(v, recno);
+        s = ntfs_cache_get(&v->rec_cache, recno, 0);
+    }
     if (s) {
         *rec = s->buf;
         *used = nt_le32(s->buf + 0x18);

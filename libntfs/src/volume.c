@@ -106,6 +106,7 @@ void ntfs_unmount(ntfs_volume *v)
     ntfs_cache_free(&v->idx_cache, &v->a);
     ntfs_cache_free(&v->cu_cache, &v->a);
     nt_free(&v->a, v->cu_in, 65536, 16);
+    nt_free(&v->a, v->rec_batch, v->rec_batch_len, 16);
     if (v->upcase)
         nt_free(&v->a, v->upcase, 2 * v->upcase_len, _Alignof(uint16_t));
     ntfs_data_free(v, &v->mft);
