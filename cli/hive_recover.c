@@ -47,6 +47,8 @@ static const char *owner_name(uint32_t how)
         return "list-slack";
     case NTHIVE_OWNER_LIVE_SLACK:
         return "live-list-slack";
+    case NTHIVE_OWNER_OLD_LIST:
+        return "old-list";
     default:
         return "unknown";
     }
@@ -153,7 +155,8 @@ static void print_value(const nthive_value *v, const char *kpath, size_t klen, b
                    dd.segments - dd.segments_ok, dd.segments);
         else
             printf("  data lost");
-        if (how == NTHIVE_OWNER_DELETED_SLACK || how == NTHIVE_OWNER_LIVE_SLACK)
+        if (how == NTHIVE_OWNER_DELETED_SLACK || how == NTHIVE_OWNER_LIVE_SLACK ||
+            how == NTHIVE_OWNER_OLD_LIST)
             printf("  (owner from %s)", owner_name(how));
         putchar('\n');
     }
@@ -169,14 +172,15 @@ static void recover_help(void)
          "parse, and prints each with the best path its parent chain gives. A\n"
          "value found inside a deleted key's value list is printed under that\n"
          "key; a value whose key is gone is attributed to a deleted or live key\n"
-         "whose value list slack still points at it, else it has the key \"\"\n"
+         "whose value list slack (or a freed old copy of a live key's list)\n"
+         "still points at it, else it has the key \"\"\n"
          "(owner unknown). Data (big data included) is shown only where its\n"
          "cells are still unallocated: complete, partial (lost big data\n"
          "segments read as zeros) or lost.\n"
          "  --json  one object per line: keys {key, last_written, ...}, values\n"
          "          {key, value, type, data (lowercase hex or null), data_state\n"
          "          (complete|partial|lost), data_lost ([offset, length]...),\n"
-         "          owner (list|list-slack|live-list-slack|unknown), ...}\n"
+         "          owner (list|list-slack|live-list-slack|old-list|unknown), ...}\n"
          "\n"
          "examples:\n"
          "  ntkit hive recover NTUSER.DAT\n"

@@ -239,15 +239,20 @@ def shared(root):
           "ReallocValueDataHive: key 2's value, data lost " + str(values(got)))
 
     # RemnantData: one free vk (0x168, a REG_BINARY with empty inline data)
-    # that no key's list or list slack references.
+    # that no key's list or list slack references; the free cell 0x258
+    # holds [0x350, 0x268, 0x168], a freed copy of the value list of live
+    # key 3 (nk 0x4c8), whose list now starts 0x350, 0x268.
     path = os.path.join(Y, "RemnantData")
     b = Bins(path)
-    v = b.vk(0x168)
-    check(free_at(b, 0x168) and v["size"] == 0x80000000 and v["type"] == 3,
+    v, k3 = b.vk(0x168), b.nk(0x4c8)
+    live3 = [b.list_slot(k3["vlist"], i) for i in range(k3["vcount"])]
+    check(free_at(b, 0x168) and v["size"] == 0x80000000 and v["type"] == 3 and free_at(b, 0x258)
+          and [b.list_slot(0x258, i) for i in range(3)] == [0x350, 0x268, 0x168]
+          and k3["name"] == "3" and live3[:2] == [0x350, 0x268] and 0x168 not in live3,
           "RemnantData: the bytes hold what EXPECTATIONS.md says")
     got = recover(path)
-    check(keys(got) == [] and values(got) == [("", v["name"], "unknown", "complete", "")],
-          "RemnantData: one orphan value " + str(values(got)))
+    check(keys(got) == [] and values(got) == [("3", v["name"], "old-list", "complete", "")],
+          "RemnantData: one value, from an old copy of key 3's list " + str(values(got)))
 
     # RemnantsHive: the only record is a vk past the hive bins data (bins
     # size 0x1000); ntkit scans the hive bins data only.

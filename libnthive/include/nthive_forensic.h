@@ -265,6 +265,12 @@ enum {
                                        list (past its value count) */
     NTHIVE_OWNER_LIVE_SLACK = 3,    /* in the slack of a live key's value
                                        list: deleted from that key */
+    NTHIVE_OWNER_OLD_LIST = 4,      /* in a freed copy of a live key's value
+                                       list (a free cell whose leading
+                                       dwords all point at vk records, one
+                                       of them in the key's list now):
+                                       Windows moves a growing list to a
+                                       new cell and frees the old one */
 };
 
 /* One reference from a value list to a vk cell. */
@@ -286,10 +292,13 @@ typedef struct nthive_owner_map {
 
 /* Collects, with memory from `alloc`, every reference to a vk record from
  * the value list of a deleted key (nthive_deleted_next) - its entries and
- * the slack after them - and from the slack of the value list of every
- * allocated nk cell ("live" keys), so that a recovered value whose owner
- * key is gone can be attributed. Entries of slack count only when they
- * point at a "vk" signature; at most 1024 slack entries per list.
+ * the slack after them - from the value list of every allocated nk cell
+ * ("live" keys: the slack, and the counted entries, which serve only to
+ * match freed copies of the list) and from free cells that look like
+ * freed copies of a live key's list, so that a recovered value whose
+ * owner key is gone can be attributed. Entries of slack and freed lists
+ * count only when they point at a "vk" signature; at most 1024 such
+ * entries per list.
  * Returns NT_OK, NT_ERR_NOMEM (the map is then empty but may be freed) or
  * NT_ERR_INVALID (NULL arguments, allocator without alloc/free). */
 int nthive_owner_map_build(nthive_owner_map *m, nthive *h, const nt_allocator *alloc);
@@ -299,7 +308,9 @@ void nthive_owner_map_free(nthive_owner_map *m);
 
 /* The best owner of the vk cell at `value_off`: a deleted key that lists
  * it, else one whose list slack holds it, else a live key whose list slack
- * holds it (the first such key in hive order on ties). *owner gets the key
+ * holds it, else a live key an old copy of whose list holds it (the
+ * lowest key offset on ties). A value a live key lists now has no owner
+ * here (it is not deleted). *owner gets the key
  * (a view as nthive_deleted_key_path takes), *how NTHIVE_OWNER_*; *others
  * (may be NULL) how many other references to it there are. Returns NT_OK or
  * NT_ERR_NOT_FOUND (how = NTHIVE_OWNER_NONE). */

@@ -279,6 +279,9 @@ int nthive_deleted_value_data(const nthive_value *v, const uint8_t **data, size_
 #define DB_COUNT 2
 #define DB_LIST 4
 #define MAX_SLACK_REFS 1024u
+/* Internal: a live key's own (counted) list entry. Kept in the map so that
+ * freed copies of that list can be matched to the key; never an owner. */
+#define OWNER_LIVE_LIST 5u
 
 /* Whether the bytes [off, off + len) of the hive bins data lie inside one
  * bin and only in unallocated cells of that bin's current cell chain: a
@@ -477,6 +480,66 @@ static bool owner_list(nthive_owner_map *m, uint32_t key_off, const uint8_t *nk,
     return true;
 }
 
+/* The live key whose counted list holds vk `v`, among the first `n`
+ * (sorted) references; NTHIVE_NO_CELL when none. */
+static uint32_t live_owner(const nthive_owner_map *m, size_t n, uint32_t v)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (m->refs[mid].value < v)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    for (; lo < n && m->refs[lo].value == v; lo++)
+        if (m->refs[lo].how == OWNER_LIVE_LIST)
+            return m->refs[lo].key;
+    return NTHIVE_NO_CELL;
+}
+
+static void sort_refs(nthive_owner_ref *r, size_t n);
+
+/* Freed copies of value lists: Windows moves a list that grows to a new
+ * cell and frees the old one, so a free cell whose leading dwords all
+ * point at vk records, one of which a live key lists now, was that key's
+ * list; its other entries are values the key had. */
+static bool old_lists(nthive_owner_map *m)
+{
+    nthive *h = m->hive;
+    size_t sorted = m->count;
+    uint32_t pos = 0, size;
+
+    while ((uint64_t)pos + HBIN_HEADER <= h->bins_size) {
+        if (!bin_at(h, pos, &size)) {
+            pos += 4096;
+            continue;
+        }
+        for (uint32_t c = pos + HBIN_HEADER; c + 8 <= pos + size;) {
+            int32_t raw = (int32_t)nt_le32(h->bins + c);
+            uint32_t cl = raw < 0 ? 0u - (uint32_t)raw : (uint32_t)raw, n = 0, key = NTHIVE_NO_CELL;
+            if (cl < 8 || cl % 8 || cl > pos + size - c)
+                break;
+            if (raw > 0) {
+                while (n < (cl - 4) / 4 && n < MAX_SLACK_REFS && vk_at(h, nt_le32(h->bins + c + 4 + 4 * n)))
+                    n++;
+                for (uint32_t i = 0; i < n && key == NTHIVE_NO_CELL; i++)
+                    key = live_owner(m, sorted, nt_le32(h->bins + c + 4 + 4 * i));
+                for (uint32_t i = 0; key != NTHIVE_NO_CELL && i < n; i++) {
+                    uint32_t v = nt_le32(h->bins + c + 4 + 4 * i);
+                    if (live_owner(m, sorted, v) == NTHIVE_NO_CELL &&
+                        !owner_add(m, v, key, NTHIVE_OWNER_OLD_LIST))
+                        return m->truncated;
+                }
+            }
+            c += cl;
+        }
+        pos += size;
+    }
+    sort_refs(m->refs, m->count);
+    return true;
+}
+
 /* Orders by value, then how, then key. */
 static bool ref_less(const nthive_owner_ref *a, const nthive_owner_ref *b)
 {
@@ -544,10 +607,14 @@ int nthive_owner_map_build(nthive_owner_map *m, nthive *h, const nt_allocator *a
             if (cl < 8 || cl % 8 || cl > pos + size - c)
                 break;
             if (raw < 0 && cl >= 4 + NK_MIN && nt_le16(h->bins + c + 4) == SIG('n', 'k'))
-                ok = owner_list(m, c, h->bins + c + 4, 0, NTHIVE_OWNER_LIVE_SLACK);
+                ok = owner_list(m, c, h->bins + c + 4, OWNER_LIVE_LIST, NTHIVE_OWNER_LIVE_SLACK);
             c += cl;
         }
         pos += size;
+    }
+    if (ok) {
+        sort_refs(m->refs, m->count);
+        ok = old_lists(m);
     }
     if (!ok) {
         nthive_owner_map_free(m);
@@ -581,10 +648,13 @@ int nthive_value_owner(const nthive_owner_map *m, uint32_t value_off, nthive_key
         else
             hi = mid;
     }
-    if (lo == m->count || m->refs[lo].value != value_off || !any_key(m->hive, m->refs[lo].key, owner))
+    /* A live list entry sorts last and is no owner of a deleted value. */
+    if (lo == m->count || m->refs[lo].value != value_off || m->refs[lo].how == OWNER_LIVE_LIST ||
+        !any_key(m->hive, m->refs[lo].key, owner))
         return NT_ERR_NOT_FOUND;
     *how = m->refs[lo].how;
-    while (lo + n + 1 < m->count && m->refs[lo + n + 1].value == value_off)
+    while (lo + n + 1 < m->count && m->refs[lo + n + 1].value == value_off &&
+           m->refs[lo + n + 1].how != OWNER_LIVE_LIST)
         n++;
     if (others)
         *others = (uint32_t)n;

@@ -46,7 +46,7 @@ typedef struct built {
     hb b;
     uint8_t *file;
     size_t size;
-    uint32_t root, live, gone, v_live_slack, v_gone_list, v_gone_slack, v_orphan;
+    uint32_t root, live, gone, v_live_slack, v_gone_list, v_gone_slack, v_orphan, v_old, old_list;
     uint32_t segs[4], seglist;
 } built;
 
@@ -71,6 +71,14 @@ static void build(built *t)
     vg[1] = t->v_gone_slack = hb_vk(&t->b, "b", 1, "b\0\0\0", 4, 0);
     hb_set_values(&t->b, t->gone, vg, 2);
     t->v_orphan = hb_vk(&t->b, "orphan", 3, "xyzzy", 5, 0);
+    /* live's list before it moved: [d, old], freed below with "old". */
+    t->v_old = hb_vk(&t->b, "old", 4, "\11\12\13\14", 4, 1);
+    {
+        uint8_t entries[8];
+        w32(entries, vl[0]);
+        w32(entries + 4, t->v_old);
+        t->old_list = hb_cell(&t->b, entries, 8);
+    }
     t->file = hb_finish(&t->b, t->root, &t->size);
     /* Delete live\big: count 2 -> 1, cells freed. */
     db = r32(hb_payload(&t->b, t->v_live_slack) + 8);
@@ -94,6 +102,8 @@ static void build(built *t)
     /* The orphan: freed, listed nowhere. */
     set_state(t->file, r32(hb_payload(&t->b, t->v_orphan) + 8), 0);
     set_state(t->file, t->v_orphan, 0);
+    set_state(t->file, t->old_list, 0);
+    set_state(t->file, t->v_old, 0);
 }
 
 /* The recovered value at cell `off`, from the scan. */
@@ -258,6 +268,14 @@ static void test_owners(void **state)
     assert_int_equal(nthive_value_owner(&m, t.v_gone_slack, &k, &how, NULL), NT_OK);
     assert_int_equal(how, NTHIVE_OWNER_DELETED_SLACK);
     assert_int_equal(k.offset, t.gone);
+    /* live\\old: in a freed copy of live's list, next to live\\d. */
+    assert_int_equal(nthive_value_owner(&m, t.v_old, &k, &how, NULL), NT_OK);
+    assert_int_equal(how, NTHIVE_OWNER_OLD_LIST);
+    assert_int_equal(k.offset, t.live);
+    /* A value live lists now is nobody's deleted value. */
+    assert_int_equal(
+        nthive_value_owner(&m, r32(hb_payload(&t.b, r32(hb_payload(&t.b, t.live) + 40))), &k, &how, NULL),
+        NT_ERR_NOT_FOUND);
     /* The orphan: nobody. */
     assert_int_equal(nthive_value_owner(&m, t.v_orphan, &k, &how, NULL), NT_ERR_NOT_FOUND);
     assert_int_equal(how, NTHIVE_OWNER_NONE);
