@@ -92,7 +92,7 @@ hf "$j/lznt1.json" --warmup 1 --runs 3 \
     -n "icat" "icat '$img' $txt_addr > /dev/null" \
     -n "ntfscat" "ntfscat '$img' /compressed/text.bin > /dev/null"
 echo; echo "== list a 100,000-entry directory"
-hf "$j/dir.json" --warmup 1 --runs 5 \
+hf "$j/dir.json" --warmup 3 --runs 20 \
     -n "ntkit" "'$ntkit' ntfs ls '$img' /dir100k > /dev/null" \
     -n "ntfsls" "ntfsls -p /dir100k '$img' > /dev/null"
 hf "$j/dir_fls.json" --runs 2 -n "fls" "fls '$img' $dir_inode > /dev/null"
