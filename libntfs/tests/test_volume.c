@@ -721,6 +721,111 @@ static void generated_features(void **state)
     damage_generated("feat-4k.img", 100, 40);
 }
 
+/* Lists /MANY_SUBDIRS (512 entries) with the given cache sizes into
+ * names/refs; returns the count. */
+static int list_many(mem_image *m, size_t recs, size_t blocks, char (*names)[8], uint64_t *refs)
+{
+    test_allocator ta;
+    ntfs_config cfg;
+    ntfs_volume *v;
+    ntfs_file *d;
+    ntfs_dir *it;
+    ntfs_dirent de;
+    int n = 0, rc;
+
+    test_allocator_init(&ta);
+    memset(&cfg, 0, sizeof cfg);
+    cfg.ctx = m;
+    cfg.read = mem_read;
+    cfg.allocator = ta.iface;
+    cfg.mft_cache_records = recs;
+    cfg.index_cache_blocks = blocks;
+    assert_int_equal(ntfs_mount(&cfg, &v, NULL), NT_OK);
+    assert_int_equal(ntfs_open_path(v, "/MANY_SUBDIRS", &d), NT_OK);
+    assert_int_equal(ntfs_dir_open(d, &it), NT_OK);
+    while ((rc = ntfs_dir_next(it, &de)) == NT_OK && n < 600) {
+        assert_true(de.name_len < 8);
+        memcpy(names[n], de.name, de.name_len + 1);
+        refs[n++] = de.ref;
+    }
+    assert_int_equal(rc, NT_END);
+    ntfs_dir_close(it);
+    ntfs_close(d);
+    ntfs_unmount(v);
+    assert_int_equal(ta.live_blocks, 0);
+    test_allocator_destroy(&ta);
+    return n;
+}
+
+/* Index prefetch and MFT record read-ahead only change how the volume is
+ * read: the listing is the same with caches too small for them and with
+ * large ones, and a damaged record inside a read-ahead window is reported
+ * with its own record number while its neighbours open. */
+static void read_ahead_changes_nothing_but_reads(void **state)
+{
+    static char names[2][600][8];
+    static uint64_t refs[2][600];
+    static const size_t sizes[][2] = {{2, 2}, {8, 4}, {64, 16}, {1024, 256}};
+    mem_image m = {g_image, g_size, 0, NULL, 0};
+    static size_t recs[4096];
+    size_t nrec, bad_off = 0;
+    uint64_t bad_rec;
+    patch p;
+    int n0;
+    (void)state;
+    need_image();
+    n0 = list_many(&m, 2, 2, names[0], refs[0]);
+    assert_int_equal(n0, 512);
+    for (size_t k = 1; k < sizeof sizes / sizeof sizes[0]; k++) {
+        assert_int_equal(list_many(&m, sizes[k][0], sizes[k][1], names[1], refs[1]), n0);
+        assert_memory_equal(names[0], names[1], sizeof names[0]);
+        assert_memory_equal(refs[0], refs[1], sizeof refs[0]);
+    }
+    /* Break the signature of the 100th entry's record (FILE header field
+     * 0x2C holds the record number in NTFS 3.1). */
+    bad_rec = NTFS_REF_RECORD(refs[0][100]);
+    nrec = find_sigs(g_image, g_size, "FILE", recs, 4096);
+    for (size_t i = 0; i < nrec; i++)
+        if (nt_le32(g_image + recs[i] + 0x2C) == bad_rec)
+            bad_off = recs[i];
+    assert_true(bad_off != 0);
+    p.off = bad_off;
+    p.val = 'X';
+    m.patches = &p;
+    m.npatches = 1;
+    {
+        test_allocator ta;
+        ntfs_config cfg;
+        ntfs_volume *v;
+        int bad = 0;
+
+        test_allocator_init(&ta);
+        memset(&cfg, 0, sizeof cfg);
+        cfg.ctx = &m;
+        cfg.read = mem_read;
+        cfg.allocator = ta.iface;
+        cfg.mft_cache_records = 64; /* read-ahead windows of 32 records */
+        assert_int_equal(ntfs_mount(&cfg, &v, NULL), NT_OK);
+        for (int i = 0; i < n0; i++) {
+            ntfs_file *f;
+            int rc = ntfs_open_ref(v, refs[0][i], &f);
+            if (NTFS_REF_RECORD(refs[0][i]) == bad_rec) {
+                assert_int_equal(rc, NT_ERR_CORRUPT);
+                assert_int_equal(ntfs_diag(v)->record, bad_rec);
+                assert_int_equal(ntfs_diag(v)->offset, bad_off);
+                bad++;
+            } else {
+                assert_int_equal(rc, NT_OK);
+                ntfs_close(f);
+            }
+        }
+        assert_int_equal(bad, 1);
+        ntfs_unmount(v);
+        assert_int_equal(ta.live_blocks, 0);
+        test_allocator_destroy(&ta);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -733,6 +838,7 @@ int main(void)
         cmocka_unit_test(mft_mirror_fallback),
         cmocka_unit_test(attribute_diag_offset),
         cmocka_unit_test(lock_callbacks_balanced),
+        cmocka_unit_test(read_ahead_changes_nothing_but_reads),
         cmocka_unit_test(generated_fragmented),
         cmocka_unit_test(generated_features),
     };
