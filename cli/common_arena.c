@@ -29,7 +29,8 @@ static void *arena_alloc(void *ctx, size_t size, size_t align)
     size_t n = chunks_of(size);
     void *p;
 
-    if (n <= CLI_ARENA_BIN_CHUNKS && a->bins[n] && (align <= CLI_ARENA_CHUNK || ((uintptr_t)a->bins[n] & (align - 1)) == 0)) {
+    if (n <= CLI_ARENA_BIN_CHUNKS && a->bins[n] &&
+        (align <= CLI_ARENA_CHUNK || ((uintptr_t)a->bins[n] & (align - 1)) == 0)) {
         p = a->bins[n];
         a->bins[n] = *(void **)p;
         a->binned_bytes -= n * CLI_ARENA_CHUNK;
@@ -54,8 +55,8 @@ static void arena_free(void *ctx, void *ptr, size_t size, size_t align)
     uintptr_t p = (uintptr_t)ptr, base = (uintptr_t)a->mem;
 
     /* Only blocks of this heap go to a bin (the heap rejects others). */
-    if (ptr && n <= CLI_ARENA_BIN_CHUNKS && p >= base && p - base < a->bytes && (p - base) % CLI_ARENA_CHUNK == 0 &&
-        a->binned_bytes + n * CLI_ARENA_CHUNK <= CLI_ARENA_BIN_BYTES) {
+    if (ptr && n <= CLI_ARENA_BIN_CHUNKS && p >= base && p - base < a->bytes &&
+        (p - base) % CLI_ARENA_CHUNK == 0 && a->binned_bytes + n * CLI_ARENA_CHUNK <= CLI_ARENA_BIN_BYTES) {
         *(void **)ptr = a->bins[n];
         a->bins[n] = ptr;
         a->binned_bytes += n * CLI_ARENA_CHUNK;

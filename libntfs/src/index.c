@@ -17,7 +17,7 @@ typedef struct index_ctx {
     uint64_t key1;             /* index cache key of this index */
     uint8_t *visited;          /* one bit per block */
     size_t visited_len;
-    uint8_t *batch;            /* read-ahead buffer of a directory walk */
+    uint8_t *batch;            /* prefetch buffer of a directory walk */
     size_t batch_len;
 } index_ctx;
 
@@ -223,7 +223,8 @@ static void ix_prefetch_children(ntfs_volume *v, index_ctx *ix, const uint8_t *b
             break;
         pos = e.child_vcn << ix->vcn_shift;
         if ((e.flags & 1) && e.child_vcn <= (ix->alloc.data_size >> ix->vcn_shift) &&
-            pos + ix->block_size <= ix->alloc.data_size && !ntfs_cache_get(&v->idx_cache, ix->key1, e.child_vcn))
+            pos + ix->block_size <= ix->alloc.data_size &&
+            !ntfs_cache_get(&v->idx_cache, ix->key1, e.child_vcn))
             want[n++] = e.child_vcn;
         if (e.flags & 2)
             break;
@@ -261,8 +262,8 @@ static void ix_prefetch_children(ntfs_volume *v, index_ctx *ix, const uint8_t *b
             last = p;
             k++;
         }
-        if (ntfs_data_read(v, &ix->alloc, 0, first, ix->batch, (size_t)(last - first) + ix->block_size, &got) ==
-            NT_OK) {
+        if (ntfs_data_read(v, &ix->alloc, 0, first, ix->batch, (size_t)(last - first) + ix->block_size,
+                           &got) == NT_OK) {
             for (j = i; j < k; j++) {
                 uint64_t p = want[j] << ix->vcn_shift;
                 if (p + ix->block_size <= first + got && (j == i || want[j] != want[j - 1]))
@@ -276,8 +277,8 @@ static void ix_prefetch_children(ntfs_volume *v, index_ctx *ix, const uint8_t *b
 
 /* Entry area of a node: base + [off, end). For blocks, the buffer comes from
  * the index cache and stays valid until the next cache operation. */
-static int ix_node(ntfs_volume *v, index_ctx *ix, uint64_t vcn, const uint8_t **base,
-                   size_t *off, size_t *end)
+static int ix_node(ntfs_volume *v, index_ctx *ix, uint64_t vcn, const uint8_t **base, size_t *off,
+                   size_t *end)
 {
     const uint8_t *hdr;
     size_t avail;
