@@ -20,6 +20,10 @@ static int load_raw(ntfs_volume *v, uint64_t recno, const uint8_t **rec, size_t 
 
     if (recno >= ntfs_mft_record_count(v))
         return NT_ERR_NOT_FOUND;
+    /* A cached record has checked out already (a scan's misses read the
+     * following records ahead): no peek, no read. */
+    if (ntfs_cache_get(&v->rec_cache, recno, 0))
+        return ntfs_record_load(v, recno, rec, used);
     /* Peek at the signature first, so empty slots leave no diagnostic. */
     rc = ntfs_data_read(v, &v->mft, 0, recno * v->g.mft_record_size, sig, 4, &got);
     if (rc)
