@@ -86,9 +86,14 @@ uint64_t ntfs_mft_record_count(ntfs_volume *vol);
 
 /* Decodes record `recno` whatever its in-use flag: header, the first
  * $STANDARD_INFORMATION, the first unnamed $DATA and up to
- * NTFS_MFT_ENTRY_NAMES $FILE_NAME attributes found in the record itself
- * (attributes that live in extension records are not followed: a deleted
- * file's attribute list may point at records reused since).
+ * NTFS_MFT_ENTRY_NAMES $FILE_NAME attributes, those in the record itself
+ * first. A base record with an $ATTRIBUTE_LIST also contributes what its
+ * extension records hold; for a deleted file only extension records that
+ * are free as well, name this record as their base (with its sequence
+ * number or the one before: freeing a record bumps it) and carry the
+ * list's sequence number or the next: records reused by another file since
+ * are never read. If the list cannot be followed, the entry holds what the
+ * base record has (no error).
  * Errors: NT_ERR_NOT_FOUND (the slot never held a record: no FILE
  * signature, or past the end of $MFT), NT_ERR_CORRUPT (a damaged record or
  * attribute; the volume's diagnostic says which), NT_ERR_IO, NT_ERR_NOMEM. */
@@ -102,8 +107,12 @@ int ntfs_clusters_in_use(ntfs_volume *vol, uint64_t lcn, uint64_t count, uint64_
 
 /* Opens MFT record `recno` as a file handle whether or not it is in use
  * (a deleted file), for ntfs_stream_open / ntfs_file_stat / ntfs_close.
- * Only attributes inside the record itself are seen: an attribute list is
- * ignored, since a deleted file's extension records may have been reused.
+ * An attribute list is followed; for a deleted file only into extension
+ * records that pass the checks of ntfs_mft_read_entry, the others (reused,
+ * unreadable, lacking the attribute) are passed over, so a stream with an
+ * extent in such a record fails to open with NT_ERR_CORRUPT ("extents do
+ * not continue" / "run list shorter"). A deleted file's list that no
+ * longer reads is ignored (base record only).
  * Errors: NT_ERR_NOT_FOUND (no FILE record in that slot, an extension
  * record, past the end of $MFT), NT_ERR_CORRUPT, NT_ERR_IO, NT_ERR_NOMEM. */
 int ntfs_mft_open_record(ntfs_volume *vol, uint64_t recno, ntfs_file **out);

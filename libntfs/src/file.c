@@ -32,6 +32,31 @@ static int find_in_record(ntfs_volume *v, const uint8_t *rec, size_t used, uint6
     return ntfs_fail(v, rc, ntfs_record_pos(v, recno, off), recno, rule);
 }
 
+/* Sequence numbers step by one when a record is freed, skipping 0. */
+static bool seq_same_or_next(uint16_t was, uint16_t now)
+{
+    uint16_t next = (uint16_t)(was + 1);
+
+    return now == was || now == (next ? next : 1);
+}
+
+/* Whether a deleted file may take attributes from extension record `rec`
+ * (`recno`, named by list reference `ref`): the record is free too, names
+ * this file as its base with the base's sequence number of then (equal, or
+ * one lower since the base was freed), and its own sequence number is the
+ * list's or one higher. Anything else was reused and holds another file's
+ * data, so it is skipped rather than read. */
+static bool deleted_extension_ok(const ntfs_file *f, const uint8_t *rec, uint64_t ref)
+{
+    uint64_t base = nt_le64(rec + 0x20);
+
+    if (nt_le16(rec + 0x16) & 1)
+        return false;
+    if (NTFS_REF_RECORD(base) != f->recno || !seq_same_or_next(NTFS_REF_SEQ(base), f->seq))
+        return false;
+    return seq_same_or_next(NTFS_REF_SEQ(ref), nt_le16(rec + 0x10));
+}
+
 int ntfs_attr_iter_next(ntfs_attr_iter *it, ntfs_attr *at)
 {
     ntfs_file *f = it->f;
@@ -75,6 +100,15 @@ int ntfs_attr_iter_next(ntfs_attr_iter *it, ntfs_attr *at)
         if (recno == f->recno) {
             rec = f->rec;
             used = f->used;
+        } else if (f->deleted) {
+            /* A deleted file's list is history: an entry whose record is
+             * unreadable or taken by another file is passed over (the
+             * stream it belonged to then fails to assemble). */
+            rc = ntfs_record_load(v, recno, &rec, &used);
+            if (rc == NT_ERR_NOMEM)
+                return rc;
+            if (rc || !deleted_extension_ok(f, rec, e.ref))
+                continue;
         } else {
             rc = ntfs_record_load(v, recno, &rec, &used);
             if (rc)
@@ -84,6 +118,8 @@ int ntfs_attr_iter_next(ntfs_attr_iter *it, ntfs_attr *at)
                                  "attribute list: extension record belongs to another file");
         }
         rc = find_in_record(v, rec, used, recno, e.type, e.id, at);
+        if (rc && f->deleted && rc != NT_ERR_NOMEM)
+            continue;
         if (rc)
             return rc;
         it->rec = rec;
@@ -94,7 +130,7 @@ int ntfs_attr_iter_next(ntfs_attr_iter *it, ntfs_attr *at)
 }
 
 /* Loads the file's $ATTRIBUTE_LIST (it always lives in the base record). */
-static int load_attribute_list(ntfs_file *f)
+int ntfs_file_load_alist(ntfs_file *f)
 {
     ntfs_volume *v = f->vol;
     size_t off = nt_le16(f->rec + 0x14), got;
@@ -181,7 +217,7 @@ int ntfs_open_ref_nolock(ntfs_volume *v, uint64_t ref, ntfs_file **out)
         return NT_ERR_NOMEM;
     }
     nt_memcpy(f->rec, rec, v->g.mft_record_size);
-    rc = load_attribute_list(f);
+    rc = ntfs_file_load_alist(f);
     if (rc) {
         ntfs_file_free(f);
         return rc;

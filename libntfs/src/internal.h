@@ -149,6 +149,7 @@ struct ntfs_file {
     size_t used;               /* valid bytes of rec */
     uint8_t *alist;            /* $ATTRIBUTE_LIST value or NULL */
     size_t alist_len;
+    bool deleted;              /* base record not in use (mft_scan.c): see file.c */
 };
 
 struct ntfs_stream {
@@ -185,6 +186,8 @@ int ntfs_record_check(ntfs_volume *v, uint8_t *rec, uint64_t recno, uint64_t dev
 int ntfs_record_load(ntfs_volume *v, uint64_t recno, const uint8_t **rec, size_t *used);
 
 int ntfs_open_ref_nolock(ntfs_volume *v, uint64_t ref, ntfs_file **out);
+/* Loads f->alist from the base record's $ATTRIBUTE_LIST, if it has one. */
+int ntfs_file_load_alist(ntfs_file *f);
 
 /* ---- attribute_list.c / file.c ---- */
 typedef struct ntfs_attr_iter {

@@ -1,8 +1,10 @@
 /* mft_scan.c - MFT records read whatever their in-use flag (deleted files).
  *
- * A record slot is decoded from its own bytes only: attribute lists and
- * extension records are not followed, because once a file is deleted the
- * records they name may belong to someone else. */
+ * A record slot is decoded from its own bytes first. When it carries an
+ * $ATTRIBUTE_LIST, its extension records are followed too, but for a
+ * deleted file only those that are still free and still name it as their
+ * base (file.c, deleted_extension_ok): once a file is deleted the records
+ * its list names may belong to someone else. */
 #include "internal.h"
 #include "ntfs_forensic.h"
 
@@ -48,12 +50,101 @@ static void get_fn(const ntfs_attr *at, ntfs_mft_fn *fn)
     nt_utf16le_to_utf8(p + 0x42, units, fn->name, sizeof fn->name, NULL, NULL);
 }
 
+/* Takes what the entry reports from one attribute (first SI, first
+ * unnamed $DATA, names up to NTFS_MFT_ENTRY_NAMES). */
+static void take_attr(ntfs_mft_entry *e, const ntfs_attr *at)
+{
+    if (at->type == NTFS_AT_STANDARD_INFORMATION && at->resident && !e->has_si &&
+        at->value_len >= 0x24) {
+        e->has_si = true;
+        e->si_crtime = nt_le64(at->value);
+        e->si_mtime = nt_le64(at->value + 8);
+        e->si_ctime = nt_le64(at->value + 16);
+        e->si_atime = nt_le64(at->value + 24);
+        e->file_attributes = nt_le32(at->value + 32);
+    } else if (at->type == NTFS_AT_FILE_NAME && at->resident && at->value_len >= 0x42 &&
+               (size_t)0x42 + 2 * (size_t)at->value[0x40] <= at->value_len &&
+               e->name_count < NTFS_MFT_ENTRY_NAMES) {
+        get_fn(at, &e->names[e->name_count++]);
+    } else if (at->type == NTFS_AT_DATA && at->name_len == 0 && !e->has_data &&
+               (at->resident || at->lowest_vcn == 0)) {
+        e->has_data = true;
+        e->size = at->resident ? at->value_len : at->data_size;
+    }
+}
+
+/* Opens base record `recno` in any state, its attribute list loaded; a
+ * deleted file's list that no longer reads is dropped (base record only). */
+static int open_record_nolock(ntfs_volume *v, uint64_t recno, ntfs_file **out)
+{
+    const uint8_t *rec;
+    size_t used;
+    ntfs_file *f;
+    int rc;
+
+    *out = NULL;
+    rc = load_raw(v, recno, &rec, &used);
+    if (rc == NT_OK && NTFS_REF_RECORD(nt_le64(rec + 0x20)) != 0)
+        rc = NT_ERR_NOT_FOUND;
+    if (rc)
+        return rc;
+    f = NT_NEW(&v->a, ntfs_file);
+    if (!f)
+        return NT_ERR_NOMEM;
+    nt_memset(f, 0, sizeof *f);
+    f->vol = v;
+    f->recno = recno;
+    f->seq = nt_le16(rec + 0x10);
+    f->used = used;
+    f->deleted = !(nt_le16(rec + 0x16) & 1);
+    f->rec = nt_alloc(&v->a, v->g.mft_record_size, 16);
+    if (!f->rec) {
+        NT_DELETE(&v->a, f, ntfs_file);
+        return NT_ERR_NOMEM;
+    }
+    nt_memcpy(f->rec, rec, v->g.mft_record_size);
+    rc = ntfs_file_load_alist(f);
+    if (rc && f->deleted && rc != NT_ERR_NOMEM) {
+        /* The list's clusters may have been reused since. */
+        nt_free(&v->a, f->alist, f->alist_len, 8);
+        f->alist = NULL;
+        f->alist_len = 0;
+        rc = NT_OK;
+    }
+    if (rc) {
+        ntfs_file_free(f);
+        return rc;
+    }
+    *out = f;
+    return NT_OK;
+}
+
+/* Adds what the extension records of `recno` hold (its attribute list). */
+static int take_extensions(ntfs_volume *v, uint64_t recno, ntfs_mft_entry *e)
+{
+    ntfs_attr_iter it;
+    ntfs_file *f;
+    ntfs_attr at;
+    int rc;
+
+    rc = open_record_nolock(v, recno, &f);
+    if (rc)
+        return rc;
+    ntfs_attr_iter_init(&it, f);
+    while ((rc = ntfs_attr_iter_next(&it, &at)) == NT_OK)
+        if (it.recno != recno)
+            take_attr(e, &at);
+    ntfs_file_free(f);
+    return rc == NT_END ? NT_OK : rc;
+}
+
 int ntfs_mft_read_entry(ntfs_volume *v, uint64_t recno, ntfs_mft_entry *e)
 {
     const uint8_t *rec;
     size_t used, off;
     unsigned guard;
     uint16_t flags;
+    bool has_alist = false;
     int rc;
 
     nt_memset(e, 0, sizeof *e);
@@ -83,24 +174,17 @@ int ntfs_mft_read_entry(ntfs_volume *v, uint64_t recno, ntfs_mft_entry *e)
             rc = ntfs_fail(v, rc, NT_DIAG_NO_OFFSET, recno, rule);
             break;
         }
-        if (at.type == NTFS_AT_STANDARD_INFORMATION && at.resident && !e->has_si &&
-            at.value_len >= 0x24) {
-            e->has_si = true;
-            e->si_crtime = nt_le64(at.value);
-            e->si_mtime = nt_le64(at.value + 8);
-            e->si_ctime = nt_le64(at.value + 16);
-            e->si_atime = nt_le64(at.value + 24);
-            e->file_attributes = nt_le32(at.value + 32);
-        } else if (at.type == NTFS_AT_FILE_NAME && at.resident && at.value_len >= 0x42 &&
-                   (size_t)0x42 + 2 * (size_t)at.value[0x40] <= at.value_len &&
-                   e->name_count < NTFS_MFT_ENTRY_NAMES) {
-            get_fn(&at, &e->names[e->name_count++]);
-        } else if (at.type == NTFS_AT_DATA && at.name_len == 0 && !e->has_data &&
-                   (at.resident || at.lowest_vcn == 0)) {
-            e->has_data = true;
-            e->size = at.resident ? at.value_len : at.data_size;
-        }
+        if (at.type == NTFS_AT_ATTRIBUTE_LIST)
+            has_alist = true;
+        take_attr(e, &at);
         off += at.length;
+    }
+    /* Rare (fragmented files, many links): only then a second pass through
+     * the list. What the base record holds stands if that pass fails. */
+    if (rc == NT_OK && has_alist && e->is_base) {
+        int xrc = take_extensions(v, recno, e);
+        if (xrc == NT_ERR_NOMEM)
+            rc = xrc;
     }
 out:
     ntfs_unlock(v);
@@ -109,37 +193,10 @@ out:
 
 int ntfs_mft_open_record(ntfs_volume *v, uint64_t recno, ntfs_file **out)
 {
-    const uint8_t *rec;
-    size_t used;
-    ntfs_file *f;
     int rc;
 
-    *out = NULL;
     ntfs_lock(v);
-    rc = load_raw(v, recno, &rec, &used);
-    if (rc == NT_OK && NTFS_REF_RECORD(nt_le64(rec + 0x20)) != 0)
-        rc = NT_ERR_NOT_FOUND;
-    if (rc)
-        goto out;
-    f = NT_NEW(&v->a, ntfs_file);
-    if (!f) {
-        rc = NT_ERR_NOMEM;
-        goto out;
-    }
-    nt_memset(f, 0, sizeof *f);
-    f->vol = v;
-    f->recno = recno;
-    f->seq = nt_le16(rec + 0x10);
-    f->used = used;
-    f->rec = nt_alloc(&v->a, v->g.mft_record_size, 16);
-    if (!f->rec) {
-        NT_DELETE(&v->a, f, ntfs_file);
-        rc = NT_ERR_NOMEM;
-        goto out;
-    }
-    nt_memcpy(f->rec, rec, v->g.mft_record_size);
-    *out = f;
-out:
+    rc = open_record_nolock(v, recno, out);
     ntfs_unlock(v);
     return rc;
 }
