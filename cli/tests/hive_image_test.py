@@ -25,7 +25,6 @@ MODE
           hive is mounted with its logs applied (shared data).
 Exit 77 when a tool, root or the data is missing.
 """
-import contextlib
 import gzip
 import hashlib
 import json
@@ -36,7 +35,9 @@ import struct
 import subprocess
 import sys
 import tempfile
-import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "testdata", "ntfs"))
+import ntfs3g  # noqa: E402
 
 mode, ntkit, sample_dir = sys.argv[1], sys.argv[2], sys.argv[3]
 extra = sys.argv[4] if len(sys.argv) > 4 else ""
@@ -234,33 +235,8 @@ def same_as_icat(image, spec_image, path, tmp, what):
     return host
 
 
-@contextlib.contextmanager
 def ntfs3g_rw(img):
-    mnt = tempfile.mkdtemp(prefix="ntkit-hive-image-")
-    log = tempfile.TemporaryFile()
-    proc = subprocess.Popen(["ntfs-3g", "-o", "no_detach,compression", img, mnt], stdout=log,
-                            stderr=subprocess.STDOUT)
-    try:
-        deadline = time.time() + 20
-        while not os.path.ismount(mnt):
-            if proc.poll() is not None or time.time() > deadline:
-                log.seek(0)
-                raise RuntimeError("ntfs-3g: " + log.read().decode("utf-8", "replace"))
-            time.sleep(0.01)
-        yield mnt
-    finally:
-        if os.path.ismount(mnt):
-            os.sync()
-            for _ in range(50):
-                if subprocess.run(["umount", mnt], stderr=subprocess.DEVNULL).returncode == 0:
-                    break
-                time.sleep(0.1)
-        try:
-            proc.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        os.rmdir(mnt)
+    return ntfs3g.mounted(img, "compression", prefix="ntkit-hive-image-")
 
 
 def test_oracle(tmp):

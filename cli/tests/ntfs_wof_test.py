@@ -27,7 +27,9 @@ import struct
 import subprocess
 import sys
 import tempfile
-import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "testdata", "ntfs"))
+import ntfs3g  # noqa: E402
 
 SKIP = 77
 WOF_TAG = 0x80000017
@@ -103,33 +105,11 @@ def plaintext(seed, n):
 
 
 def mount(img, mnt):
-    log = tempfile.TemporaryFile()
-    proc = subprocess.Popen(["ntfs-3g", "-o", "no_detach,streams_interface=windows", img, mnt],
-                            stdout=log, stderr=subprocess.STDOUT)
-    deadline = time.time() + 20
-    while not os.path.ismount(mnt):
-        if proc.poll() is not None:
-            log.seek(0)
-            raise RuntimeError("ntfs-3g failed: " + log.read().decode("utf-8", "replace"))
-        if time.time() > deadline:
-            proc.kill()
-            raise RuntimeError("ntfs-3g mount timed out")
-        time.sleep(0.01)
-    return proc
+    return ntfs3g.mount(img, mnt, "streams_interface=windows")
 
 
 def unmount(proc, mnt):
-    if os.path.ismount(mnt):
-        os.sync()
-        for _ in range(50):
-            if subprocess.run(["umount", mnt], stderr=subprocess.DEVNULL).returncode == 0:
-                break
-            time.sleep(0.1)
-    try:
-        proc.wait(timeout=60)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
+    ntfs3g.unmount(proc, mnt)
 
 
 def put_wof(mnt, name, size, stream, rp):

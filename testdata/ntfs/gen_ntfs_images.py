@@ -36,8 +36,10 @@ import shutil
 import struct
 import subprocess
 import sys
-import tempfile
 import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import ntfs3g  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -93,39 +95,8 @@ def mkntfs(img, size, cluster, sector=512, label="ntkit"):
         "-L", label, img)
 
 
-@contextlib.contextmanager
 def mounted(img, opts="streams_interface=windows,compression"):
-    mnt = tempfile.mkdtemp(prefix="ntkit-gen-")
-    # no_detach: we own the daemon and can wait until it has written
-    # everything back to the image after the unmount. Its chatter goes to a
-    # file: a pipe nobody reads could fill up and stall it.
-    log = tempfile.TemporaryFile()
-    proc = subprocess.Popen(["ntfs-3g", "-o", "no_detach," + opts, img, mnt],
-                            stdout=log, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.time() + 20
-        while not os.path.ismount(mnt):
-            if proc.poll() is not None:
-                log.seek(0)
-                raise RuntimeError("ntfs-3g failed: %s" % log.read().decode("utf-8", "replace"))
-            if time.time() > deadline:
-                raise RuntimeError("ntfs-3g mount timed out")
-            time.sleep(0.01)
-        yield mnt
-    finally:
-        if os.path.ismount(mnt):
-            os.sync()
-            for _ in range(50):
-                if subprocess.run(["umount", mnt], stderr=subprocess.DEVNULL).returncode == 0:
-                    break
-                time.sleep(0.1)
-        try:
-            proc.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
-        os.rmdir(mnt)
+    return ntfs3g.mounted(img, opts, prefix="ntkit-gen-")
 
 
 # --------------------------------------------------------------------------

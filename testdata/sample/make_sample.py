@@ -18,7 +18,6 @@ written with testdata/hive/regf_writer.py. The committed image was made by
 this script; rerunning it gives the same files and hives (NTFS timestamps and
 the volume serial differ).
 """
-import contextlib
 import gzip
 import hashlib
 import json
@@ -27,11 +26,12 @@ import struct
 import subprocess
 import sys
 import tempfile
-import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "hive"))
 import regf_writer as rw  # noqa: E402
+sys.path.insert(0, os.path.join(HERE, "..", "ntfs"))
+import ntfs3g  # noqa: E402
 
 IMAGE = "sample-ntfs.img"
 VOLUME_BYTES = 4 << 20
@@ -168,37 +168,8 @@ def write_hives(outdir):
 
 # ---------------------------------------------------------------- image ---
 
-@contextlib.contextmanager
 def mounted(img):
-    mnt = tempfile.mkdtemp(prefix="ntkit-sample-")
-    log = tempfile.TemporaryFile()
-    # no_detach: the daemon is ours, so the image is complete when it exits.
-    proc = subprocess.Popen(["ntfs-3g", "-o", "no_detach,streams_interface=windows", img, mnt],
-                            stdout=log, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.time() + 20
-        while not os.path.ismount(mnt):
-            if proc.poll() is not None:
-                log.seek(0)
-                raise RuntimeError("ntfs-3g failed: " + log.read().decode("utf-8", "replace"))
-            if time.time() > deadline:
-                raise RuntimeError("ntfs-3g mount timed out")
-            time.sleep(0.01)
-        yield mnt
-    finally:
-        if os.path.ismount(mnt):
-            os.sync()
-            for _ in range(50):
-                if subprocess.run(["umount", mnt], stderr=subprocess.DEVNULL).returncode == 0:
-                    break
-                time.sleep(0.1)
-        try:
-            proc.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
-        os.rmdir(mnt)
+    return ntfs3g.mounted(img, "streams_interface=windows", prefix="ntkit-sample-")
 
 
 def text(s):
