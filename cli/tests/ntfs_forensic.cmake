@@ -13,3 +13,11 @@ add_test(NAME ntfs_forensic_timeline_real
           ${NTKIT_SHARED_TESTDATA} ${CMAKE_BINARY_DIR}/ntfs-shared-cache)
 set_tests_properties(ntfs_forensic_timeline_real PROPERTIES SKIP_RETURN_CODE 77
   LABELS "ntfs;cli;oracle" TIMEOUT 300 FIXTURES_REQUIRED ntfs_shared)
+# A deleted file with an attribute list: frag-4k.img from testdata/ntfs
+# (fixture ntfs_images) with its records freed in a copy; cat --mft vs the
+# manifest and icat, deleted --json size, timeline names.
+add_test(NAME ntfs_forensic_deleted_alist
+  COMMAND ${CMAKE_CURRENT_LIST_DIR}/ntfs_forensic_alist.sh $<TARGET_FILE:ntkit>
+          ${CMAKE_BINARY_DIR}/testdata/ntfs ${CMAKE_BINARY_DIR}/ntfs-forensic-alist-work)
+set_tests_properties(ntfs_forensic_deleted_alist PROPERTIES SKIP_RETURN_CODE 77
+  LABELS "ntfs;cli;oracle" TIMEOUT 120 FIXTURES_REQUIRED ntfs_images)
