@@ -549,13 +549,30 @@ static int do_stat(cli_ntfs_image *im, const cli_ntfs_opts *o)
         if (ntfs_stream_open(f, NTFS_AT_DATA, NULL, &s) == NT_OK) {
             ntfs_run r;
             ntfs_stream_info si;
+            /* A WOF file's runs are those of the stream that holds its
+             * compressed chunks, not of the (sparse, empty) $DATA. */
+            static const char *const wof_names[] = {"XPRESS4K", "LZX", "XPRESS8K", "XPRESS16K"};
+            const char *wof_name = "";
             ntfs_stream_get_info(s, &si);
-            if (json)
-                printf(",\"compressed\":%s,\"sparse\":%s,\"encrypted\":%s,\"runs\":[", si.compressed ? "true" : "false",
-                       si.sparse ? "true" : "false", si.encrypted ? "true" : "false");
-            else
-                printf("data runs:     %zu%s%s%s\n", si.run_count, si.compressed ? " (compressed)" : "",
-                       si.sparse ? " (sparse)" : "", si.encrypted ? " (encrypted)" : "");
+            if (si.wof)
+                wof_name = si.wof_algorithm < 4 ? wof_names[si.wof_algorithm] : "unknown";
+            if (json) {
+                printf(",\"wof\":%s", si.wof ? "true" : "false");
+                if (si.wof)
+                    printf(",\"wof_algorithm\":\"%s\",\"wof_chunk_size\":%u", wof_name,
+                           si.compression_unit);
+                printf(",\"compressed\":%s,\"sparse\":%s,\"encrypted\":%s,\"runs_stream\":\"%s\",\"runs\":[",
+                       si.compressed ? "true" : "false", si.sparse ? "true" : "false",
+                       si.encrypted ? "true" : "false", si.wof ? "WofCompressedData" : "");
+            } else {
+                if (si.wof)
+                    printf("WOF:           %s, %u-byte chunks (Compact OS compression)\n", wof_name,
+                           si.compression_unit);
+                printf("data runs:     %zu%s%s%s%s\n", si.run_count,
+                       si.wof ? " of $DATA:WofCompressedData" : "",
+                       si.compressed && !si.wof ? " (compressed)" : "", si.sparse ? " (sparse)" : "",
+                       si.encrypted ? " (encrypted)" : "");
+            }
             for (size_t i = 0; ntfs_stream_get_run(s, i, &r) == NT_OK; i++) {
                 if (json)
                     printf("%s{\"vcn\":%" PRIu64 ",\"lcn\":%" PRId64 ",\"length\":%" PRIu64 "}", i ? "," : "", r.vcn,

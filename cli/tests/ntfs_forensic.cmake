@@ -21,3 +21,12 @@ add_test(NAME ntfs_forensic_deleted_alist
           ${CMAKE_BINARY_DIR}/testdata/ntfs ${CMAKE_BINARY_DIR}/ntfs-forensic-alist-work)
 set_tests_properties(ntfs_forensic_deleted_alist PROPERTIES SKIP_RETURN_CODE 77
   LABELS "ntfs;cli;oracle" TIMEOUT 120 FIXTURES_REQUIRED ntfs_images)
+# `stat` on WOF files: algorithm, chunk size, runs labelled as the
+# WofCompressedData stream's and equal to istat's (image from ntfs_cli_wof).
+if(TARGET ntfs_test_wof_read)
+  add_test(NAME ntfs_forensic_wof_stat
+    COMMAND python3 ${CMAKE_CURRENT_LIST_DIR}/ntfs_forensic_wof_stat.py $<TARGET_FILE:ntkit>
+            ${CMAKE_BINARY_DIR}/ntfs-wof)
+  set_tests_properties(ntfs_forensic_wof_stat PROPERTIES SKIP_RETURN_CODE 77
+    LABELS "ntfs;cli" TIMEOUT 60 FIXTURES_REQUIRED ntfs_wof_image)
+endif()
