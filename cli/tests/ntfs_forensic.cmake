@@ -30,3 +30,12 @@ if(TARGET ntfs_test_wof_read)
   set_tests_properties(ntfs_forensic_wof_stat PROPERTIES SKIP_RETURN_CODE 77
     LABELS "ntfs;cli" TIMEOUT 60 FIXTURES_REQUIRED ntfs_wof_image)
 endif()
+# `usn` on a change journal built by the test (records from its own
+# USN_RECORD_V2/V3 writer, after a sparse head; $Extend patched to index
+# it): --json vs the writer's manifest and fsntfsinfo -U. Needs root and
+# /dev/fuse (ntfs-3g), skips otherwise.
+add_test(NAME ntfs_forensic_usn
+  COMMAND python3 ${CMAKE_CURRENT_LIST_DIR}/ntfs_forensic_usn.py $<TARGET_FILE:ntkit>
+          ${CMAKE_BINARY_DIR}/ntfs-forensic-usn)
+set_tests_properties(ntfs_forensic_usn PROPERTIES SKIP_RETURN_CODE 77
+  LABELS "ntfs;cli;oracle" TIMEOUT 120 RUN_SERIAL TRUE)
