@@ -40,12 +40,12 @@ typedef struct mem_image {
 
 static uint8_t *g_img;
 static size_t g_size;
-static uint8_t *g_live;        /* /fragmented.bin read from the intact image */
+static uint8_t *g_live; /* /fragmented.bin read from the intact image */
 static size_t g_live_len;
-static uint64_t g_base;        /* its base record */
-static uint64_t g_ext[16];     /* its extension records */
+static uint64_t g_base;    /* its base record */
+static uint64_t g_ext[16]; /* its extension records */
 static size_t g_next;
-static int64_t g_alist_lcn;    /* first cluster of its attribute list */
+static int64_t g_alist_lcn; /* first cluster of its attribute list */
 static size_t g_alist_len;
 static uint32_t g_cluster;
 
@@ -159,9 +159,8 @@ static int setup(void **state)
     /* The list is not among its own entries: find its first cluster by its
      * first entry ($STANDARD_INFORMATION of the base record, VCN 0). */
     for (size_t off = 0; off + g_cluster <= g_size; off += g_cluster)
-        if (nt_le32(g_img + off) == NTFS_AT_STANDARD_INFORMATION &&
-            nt_le16(g_img + off + 4) >= 26 && nt_le64(g_img + off + 8) == 0 &&
-            (nt_le64(g_img + off + 16) & 0xFFFFFFFFFFFFull) == g_base) {
+        if (nt_le32(g_img + off) == NTFS_AT_STANDARD_INFORMATION && nt_le16(g_img + off + 4) >= 26 &&
+            nt_le64(g_img + off + 8) == 0 && (nt_le64(g_img + off + 16) & 0xFFFFFFFFFFFFull) == g_base) {
             g_alist_lcn = (int64_t)(off / g_cluster);
             g_alist_len = g_cluster;
         }
@@ -321,9 +320,9 @@ static void hostile_attribute_lists(void **state)
     (void)state;
     need_image();
     al = g_img + (size_t)g_alist_lcn * g_cluster;
-    targets[0] = g_base;                                       /* itself */
-    targets[1] = 0;                                            /* $MFT, in use */
-    targets[2] = (uint64_t)1 << 40;                            /* out of range */
+    targets[0] = g_base;            /* itself */
+    targets[1] = 0;                 /* $MFT, in use */
+    targets[2] = (uint64_t)1 << 40; /* out of range */
     targets[3] = g_ext[0] | ((uint64_t)nt_le16(g_img + record_off(g_ext[0]) + 0x10) << 48);
     for (size_t t = 0; t < 4; t++) {
         mem_image m;
