@@ -5,7 +5,8 @@
 # extension records cleared (as a deletion does before the records are
 # reused). Then `ntkit ntfs cat --mft N` must give the manifest's sha256 and
 # icat's bytes on the intact image, `deleted` must list the file with the
-# manifest's size and `timeline` must name it. Clusters stay marked in
+# manifest's size and `timeline` must name it; on the intact image
+# `timeline` must match fls -r -m. Clusters stay marked in
 # $Bitmap here, so the "allocated again" warning is expected on stderr.
 # Skips (77) when the generated image or sleuthkit is missing.
 set -u
@@ -75,6 +76,12 @@ grep -q "^0|/fragmented.bin (deleted)|$base-128|r/rrwxrwxrwx|0|0|$want_size|" "$
     bad "timeline: no deleted /fragmented.bin line with its size"
 grep -q "^0|/fragmented.bin (\$FILE_NAME) (deleted)|$base-48|" "$WORK/body.txt" ||
     bad "timeline: no \$FILE_NAME line for /fragmented.bin (its name is in an extension record)"
+
+# The intact image: timeline (names from extension records included) vs
+# fls -r -m /, normalised as ntfs_forensic_body.py explains.
+if command -v fls >/dev/null && command -v istat >/dev/null; then
+    python3 "$(dirname "$0")/ntfs_forensic_body.py" "$NTKIT" "$SRC" || bad "timeline of the intact image vs fls -m"
+fi
 
 [ $fail = 0 ] && echo "ok" && rm -rf "$WORK"
 exit $fail
