@@ -431,6 +431,26 @@ int ntfs_sd_owner_string(const void *sd, size_t sd_len, char *out, size_t cap);
  * Errors: NT_ERR_CORRUPT, NT_ERR_RANGE as above. */
 int ntfs_sid_to_string(const void *sid, size_t len, char *out, size_t cap);
 
+/* ---- quotas ------------------------------------------------------------ */
+
+/* A quota control entry of $Extend\$Quota:$Q (NTFS 3.x). */
+typedef struct ntfs_quota {
+    uint32_t owner_id;      /* as in ntfs_stat.owner_id; 1 = the defaults */
+    uint32_t version, flags;
+    uint64_t bytes_used;    /* bytes charged to this owner */
+    uint64_t change_time;   /* FILETIME of the last change */
+    uint64_t threshold;     /* warning level; UINT64_MAX = none */
+    uint64_t limit;         /* hard limit; UINT64_MAX = none */
+    uint64_t exceeded_time; /* FILETIME the threshold was passed, or 0 */
+    size_t sid_len;         /* owner SID (0 for the defaults entry) */
+    uint8_t sid[68];
+} ntfs_quota;
+
+/* Looks up the quota entry of `owner_id` (a file's ntfs_stat.owner_id).
+ * Errors: NT_ERR_NOT_FOUND (no $Quota, or no entry for the owner: quotas
+ * never tracked that owner), NT_ERR_CORRUPT, NT_ERR_IO, NT_ERR_NOMEM. */
+int ntfs_quota_get(ntfs_volume *v, uint32_t owner_id, ntfs_quota *q);
+
 #ifdef __cplusplus
 }
 #endif
