@@ -150,8 +150,10 @@ int ntfs_file_load_alist(ntfs_file *f)
         return ntfs_fail(v, rc, ntfs_record_pos(v, f->recno, off), f->recno, rule);
     nt_memset(&d, 0, sizeof d);
     rc = ntfs_data_add_extent(v, &d, &at, f->recno);
-    if (rc)
+    if (rc) {
+        ntfs_data_free(v, &d); /* a run list may be half decoded */
         return rc;
+    }
     if (d.data_size > NTFS_MAX_ATTR_LIST || d.cu_size) {
         ntfs_data_free(v, &d);
         return ntfs_fail(v, NT_ERR_CORRUPT, ntfs_record_pos(v, f->recno, at.off), f->recno,
