@@ -666,6 +666,22 @@ static int do_stat(cli_ntfs_image *im, const cli_ntfs_opts *o)
             ntfs_stream_close(s);
         }
     }
+    /* The owner's quota entry ($Extend\$Quota), where quotas track it
+     * (owner id 0 means they never did for this file). */
+    if (st.owner_id) {
+        ntfs_quota q;
+        if (ntfs_quota_get(im->vol, st.owner_id, &q) == NT_OK) {
+            char lim[24], thr[24];
+            snprintf(lim, sizeof lim, q.limit == UINT64_MAX ? "none" : "%" PRIu64, q.limit);
+            snprintf(thr, sizeof thr, q.threshold == UINT64_MAX ? "none" : "%" PRIu64, q.threshold);
+            if (json)
+                printf(",\"quota\":{\"bytes_used\":%" PRIu64 ",\"threshold\":%s,\"limit\":%s}", q.bytes_used,
+                       q.threshold == UINT64_MAX ? "null" : thr, q.limit == UINT64_MAX ? "null" : lim);
+            else
+                printf("quota:         %" PRIu64 " bytes used by owner %u (warning at %s, limit %s)\n",
+                       q.bytes_used, st.owner_id, thr, lim);
+        }
+    }
     if (json)
         printf("}\n");
     ntfs_close(f);
