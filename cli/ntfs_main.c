@@ -68,7 +68,8 @@ static const struct subcmd {
      "Prints every name and namespace, times, sizes, attributes, streams, data\n"
      "runs, reparse target, object ID, owner SID and security descriptor (SDDL)\n"
      "of a file. For a WOF (Compact OS) file: its algorithm and chunk size, and\n"
-     "the runs are those of its WofCompressedData stream.\n"
+     "the runs are those of its WofCompressedData stream. Where disk quotas track\n"
+     "the file's owner: the owner's quota entry (bytes used, warning level, limit).\n"
      "example: ntkit ntfs stat vol.img /dir/file.txt --json\n"},
     {"extract", "ohjsqp", 2, 3,
      "usage: ntkit ntfs extract IMAGE [PATH] DEST [--streams] [--json] [--quiet|--progress]\n"
