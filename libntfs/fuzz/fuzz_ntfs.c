@@ -1,6 +1,9 @@
 /* libFuzzer target: the input is a whole NTFS volume in memory. Mount,
  * walk the tree (bounded), stat, list names and attributes, read every
- * $DATA stream, reparse points and security descriptors. Build with
+ * $DATA stream, reparse points, security descriptors (as SDDL) and quota
+ * entries; then scan the MFT as the forensic commands do (every record,
+ * deleted ones through their attribute lists, their data read) and parse
+ * stream contents as change-journal records. Build with
  * -DNTKIT_FUZZ=ON and clang; run with libntfs/fuzz/run.sh SECONDS. */
 #define _POSIX_C_SOURCE 200809L
 #include <stddef.h>
@@ -9,6 +12,7 @@
 #include <string.h>
 
 #include "ntfs.h"
+#include "ntfs_forensic.h"
 
 typedef struct mem {
     const uint8_t *p;
@@ -112,8 +116,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                     ntfs_stream_close(s);
                 }
                 ntfs_readlink(f, &rp);
-                if (ntfs_file_security(f, buf, sizeof buf, &len) == NT_OK)
+                if (ntfs_file_security(f, buf, sizeof buf, &len) == NT_OK) {
+                    static char sddl[8192];
+                    size_t slen;
                     ntfs_sd_owner_string(buf, len, sid, sizeof sid);
+                    ntfs_sd_to_sddl(buf, len, sddl, sizeof sddl, &slen, NULL);
+                }
+                if (st.owner_id) {
+                    ntfs_quota q;
+                    ntfs_quota_get(v, st.owner_id, &q);
+                }
                 if (st.is_dir)
                     ntfs_dir_lookup(f, "a", 1, &r2);
                 ntfs_close(f);
@@ -124,8 +136,42 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     {
         ntfs_file *f;
+        ntfs_quota q;
         if (ntfs_open_path(v, "/dir/../a\\b/c", &f) == NT_OK)
             ntfs_close(f);
+        ntfs_quota_get(v, 0x100, &q);
+    }
+    /* What `ntkit ntfs deleted` and `cat --mft` do: every record slot
+     * (bounded), deleted ones too; their data, and whether its clusters
+     * are in use again; the bytes parsed as USN records as `usn` does. */
+    {
+        uint64_t count = ntfs_mft_record_count(v);
+        static ntfs_mft_entry e;
+        for (uint64_t r = 0; r < count && r < 512; r++) {
+            ntfs_file *f;
+            ntfs_stream *s;
+            size_t got;
+            if (ntfs_mft_read_entry(v, r, &e) != NT_OK || e.in_use)
+                continue;
+            if (ntfs_mft_open_record(v, r, &f) != NT_OK)
+                continue;
+            if (ntfs_stream_open(f, NTFS_AT_DATA, NULL, &s) == NT_OK) {
+                ntfs_run run;
+                uint64_t used;
+                if (ntfs_stream_read(s, 0, buf, sizeof buf, &got) == NT_OK) {
+                    ntfs_usn_record u;
+                    for (size_t off = 0; off + 8 <= got;) {
+                        if (ntfs_usn_record_parse(buf + off, got - off, &u, NULL) != NT_OK || !u.length)
+                            break;
+                        off += u.length;
+                    }
+                }
+                if (ntfs_stream_get_run(s, 0, &run) == NT_OK && run.lcn >= 0)
+                    ntfs_clusters_in_use(v, (uint64_t)run.lcn, run.length < 4096 ? run.length : 4096, &used);
+                ntfs_stream_close(s);
+            }
+            ntfs_close(f);
+        }
     }
     ntfs_unmount(v);
     return 0;
