@@ -13,6 +13,16 @@ add_test(NAME ntfs_forensic_timeline_real
           ${NTKIT_SHARED_TESTDATA} ${CMAKE_BINARY_DIR}/ntfs-shared-cache)
 set_tests_properties(ntfs_forensic_timeline_real PROPERTIES SKIP_RETURN_CODE 77
   LABELS "ntfs;cli;oracle" TIMEOUT 300 FIXTURES_REQUIRED ntfs_shared)
+# Every generated image (512 B, 4 KiB, 64 KiB clusters; streams on files
+# and directories, links, reparse points, compression, a 50,000-entry
+# directory, attribute lists): timeline vs fls -r -m /.
+foreach(img feat-512 feat-4k feat-64k bigdir-4k frag-4k)
+  add_test(NAME ntfs_forensic_timeline_${img}
+    COMMAND python3 ${CMAKE_CURRENT_LIST_DIR}/ntfs_forensic_body.py $<TARGET_FILE:ntkit>
+            ${CMAKE_BINARY_DIR}/testdata/ntfs/${img}.img)
+  set_tests_properties(ntfs_forensic_timeline_${img} PROPERTIES SKIP_RETURN_CODE 77
+    LABELS "ntfs;cli;oracle" TIMEOUT 120 FIXTURES_REQUIRED ntfs_images)
+endforeach()
 # A deleted file with an attribute list: frag-4k.img from testdata/ntfs
 # (fixture ntfs_images) with its records freed in a copy; cat --mft vs the
 # manifest and icat, deleted --json size, timeline names.

@@ -11,10 +11,15 @@ crtime) and the two sets must be equal. Normalisations, each for a reason:
     of the attribute, not of the file;
   - fls lines for named streams ("name:stream") count as the file's own
     line: ntkit writes one $STANDARD_INFORMATION line per name (the times
-    are the same);
+    are the same); fls also lists a directory's streams a second time
+    under "dir/.:stream" when it recurses into it: that is the directory;
   - a FILETIME of 0 is 0 ("no time") in ntkit; fls 4.x writes it as
     3373865674 (its 32-bit conversion wraps): mapped to 0;
   - fls's virtual "$OrphanFiles" directory is dropped;
+  - fls lines whose inode names no attribute ("16" instead of "16-128-1")
+    and whose times are all 0 are dropped: fls writes them for records
+    without a $STANDARD_INFORMATION (mkntfs's extension record of $MFT),
+    where ntkit writes only the $FILE_NAME line;
   - fls "$OrphanFiles/OrphanFile-N" lines (records without any name) are
     dropped: ntkit lists only records that hold a name;
   - fls lines for deleted names whose record has been reused since (fls
@@ -46,9 +51,12 @@ def norm(lines, peer):
                 continue
             if base == "/$OrphanFiles":
                 continue
+            if not fn and "-" not in f[2] and all(t in ("0", "3373865674") for t in f[7:11]):
+                continue
             head, _, leaf = base.rpartition("/")
             if ":" in leaf and not fn:
-                base = head + "/" + leaf.split(":", 1)[0]
+                leaf = leaf.split(":", 1)[0]
+                base = head if leaf == "." else head + "/" + leaf
             f[7:11] = ["0" if t == "3373865674" else t for t in f[7:11]]
         rec = int(f[2].split("-")[0])
         out.add((base, rec, fn, deleted, f[7], f[8], f[9], f[10]))
