@@ -6,6 +6,20 @@
 #include <stdlib.h>
 #include <sys/mman.h>
 
+static void *libc_alloc(void *ctx, size_t size, size_t align)
+{
+    (void)ctx, (void)align;
+    return malloc(size ? size : 1);
+}
+
+static void libc_free(void *ctx, void *p, size_t size, size_t align)
+{
+    (void)ctx, (void)size, (void)align;
+    free(p);
+}
+
+const nt_allocator cli_libc_allocator = {NULL, libc_alloc, libc_free, NULL};
+
 static size_t chunks_of(size_t size)
 {
     return size ? (size + CLI_ARENA_CHUNK - 1) / CLI_ARENA_CHUNK : 1;

@@ -14,6 +14,11 @@
 #include "ntcore/allocator.h"
 #include "ntcore/chunk_alloc.h"
 
+/* malloc/free behind the nt_allocator interface, for the few buffers a
+ * front end lets a parser allocate outside the arena (a replayed hive is
+ * as large as the hive itself). Alignment up to malloc's. */
+extern const nt_allocator cli_libc_allocator;
+
 #define CLI_ARENA_DEFAULT_BYTES ((size_t)256 << 20)
 
 /* The chunk allocator searches next-fit: left alone it hands out fresh

@@ -12,23 +12,9 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "common_arena.h"
 #include "common_hive_source.h"
 #include "hive_logs.h"
-
-/* libc behind the replay's one allocation (front-end code). */
-static void *libc_alloc(void *ctx, size_t size, size_t align)
-{
-    (void)ctx, (void)align;
-    return malloc(size ? size : 1);
-}
-
-static void libc_free(void *ctx, void *p, size_t size, size_t align)
-{
-    (void)ctx, (void)size, (void)align;
-    free(p);
-}
-
-const nt_allocator hive_logs_libc = {NULL, libc_alloc, libc_free, NULL};
 
 int hive_logs_read_file(const char *path, uint8_t **data, size_t *size)
 {
@@ -198,7 +184,7 @@ int hive_logs_replay(const char *hive, const hive_logs_opts *o, hive_logs_state 
         lv[i].data = logs[i];
         lv[i].size = lsizes[i];
     }
-    st = nthive_replay_alloc(data, size, lv, s->nlogs, &hive_logs_libc, &s->out, &s->out_size, &s->report);
+    st = nthive_replay_alloc(data, size, lv, s->nlogs, &cli_libc_allocator, &s->out, &s->out_size, &s->report);
     if (st == NT_ERR_NOMEM) {
         fprintf(stderr, "ntkit: %s: out of memory replaying the logs\n", hive);
         rc = EXIT_NTKIT_IO;

@@ -36,8 +36,6 @@ typedef struct hive_logs_state {
     char error[512]; /* why the primary could not be read (when that failed) */
 } hive_logs_state;
 
-extern const nt_allocator hive_logs_libc;
-
 /* Reads a whole file (at most 2 GiB) into malloc'd memory: any spec of
  * common_hive_source.h (host file, FILE.gz, IMAGE::PATH); prints the error. */
 int hive_logs_read_file(const char *path, uint8_t **data, size_t *size);

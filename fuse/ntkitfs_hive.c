@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common_arena.h"
 #include "common_hive_source.h"
 #include "nthive.h"
 #include "nthive_forensic.h"
@@ -326,18 +327,6 @@ void ntkitfs_hive_logs(int apply)
     apply_logs = apply;
 }
 
-static void *libc_alloc(void *ctx, size_t size, size_t align)
-{
-    (void)ctx, (void)align;
-    return malloc(size ? size : 1);
-}
-
-static void libc_free(void *ctx, void *p, size_t size, size_t align)
-{
-    (void)ctx, (void)size, (void)align;
-    free(p);
-}
-
 /* As `ntkit hive`: a dirty hive is read with HIVE.LOG/.LOG1/.LOG2 (any case,
  * beside a host file or in the same directory inside the image) applied.
  * On success *map becomes the replayed copy (heap). Returns 0, or 1 after
@@ -345,7 +334,6 @@ static void libc_free(void *ctx, void *p, size_t size, size_t align)
 static int replay_logs(const char *path, void **map, size_t *size, bool *heap)
 {
     static const char *const suffixes[] = {".LOG", ".LOG1", ".LOG2"};
-    static const nt_allocator libc = {NULL, libc_alloc, libc_free, NULL};
     char *names[NTHIVE_MAX_LOGS];
     uint8_t *logs[NTHIVE_MAX_LOGS] = {0};
     nthive_log lv[NTHIVE_MAX_LOGS];
@@ -373,7 +361,7 @@ static int replay_logs(const char *path, void **map, size_t *size, bool *heap)
         lv[i].data = logs[i];
         lv[i].size = ls;
     }
-    st = nthive_replay_alloc(*map, *size, lv, n, &libc, &out, &out_size, &rep);
+    st = nthive_replay_alloc(*map, *size, lv, n, &cli_libc_allocator, &out, &out_size, &rep);
     if (st == NT_OK) {
         fprintf(stderr,
                 "ntkitfs: %s: dirty, replayed from %zu log%s: %u entr%s, %u pages, final sequence %u\n", path,
