@@ -54,34 +54,6 @@ static int64_t body_secs(uint64_t ft)
     return t < 0 ? 0 : t;
 }
 
-static void fmt_time(uint64_t ft, char *buf, size_t cap)
-{
-    time_t t = (time_t)unix_secs(ft);
-    struct tm tm;
-
-    if (!gmtime_r(&t, &tm)) {
-        snprintf(buf, cap, "?");
-        return;
-    }
-    snprintf(buf, cap, "%04d-%02d-%02dT%02d:%02d:%02d.%07uZ", tm.tm_year + 1900, tm.tm_mon + 1,
-             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (unsigned)(ft % 10000000u));
-}
-
-static void json_str(FILE *f, const char *s)
-{
-    fputc('"', f);
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\')
-            fprintf(f, "\\%c", c);
-        else if (c < 0x20)
-            fprintf(f, "\\u%04x", c);
-        else
-            fputc(c, f);
-    }
-    fputc('"', f);
-}
-
 /* The name to show for a record: a Win32 or POSIX name before a DOS one. */
 static const ntfs_mft_fn *best_name(const ntfs_mft_entry *e)
 {
@@ -180,14 +152,14 @@ int cli_ntfs_deleted(cli_ntfs_image *im, const cli_ntfs_opts *o)
         if (e->in_use || !e->is_base || !(fn = best_name(e)))
             continue;
         path = rebuild_path(im->vol, fn, buf);
-        fmt_time(e->has_si ? e->si_mtime : fn->mtime, mt, sizeof mt);
-        fmt_time(e->has_si ? e->si_ctime : fn->ctime, ct, sizeof ct);
-        fmt_time(e->has_si ? e->si_atime : fn->atime, at, sizeof at);
-        fmt_time(e->has_si ? e->si_crtime : fn->crtime, crt, sizeof crt);
+        cli_ntfs_fmt_time(e->has_si ? e->si_mtime : fn->mtime, mt, sizeof mt);
+        cli_ntfs_fmt_time(e->has_si ? e->si_ctime : fn->ctime, ct, sizeof ct);
+        cli_ntfs_fmt_time(e->has_si ? e->si_atime : fn->atime, at, sizeof at);
+        cli_ntfs_fmt_time(e->has_si ? e->si_crtime : fn->crtime, crt, sizeof crt);
         if (o->json) {
             printf("{\"record\":%" PRIu64 ",\"sequence\":%u,\"type\":\"%s\",\"path\":", r, e->seq,
                    e->is_dir ? "dir" : "file");
-            json_str(stdout, path);
+            cli_ntfs_json_str(stdout, path, strlen(path));
             printf(",\"size\":%" PRIu64 ",\"created\":\"%s\",\"modified\":\"%s\","
                    "\"mft_modified\":\"%s\",\"accessed\":\"%s\"}\n",
                    e->has_data ? e->size : fn->size, crt, mt, ct, at);
@@ -209,12 +181,12 @@ static void body_line(bool json, const char *path, const char *suffix, uint64_t 
 {
     if (json) {
         char ta[64], tm[64], tc[64], tb[64];
-        fmt_time(a, ta, sizeof ta);
-        fmt_time(m, tm, sizeof tm);
-        fmt_time(c, tc, sizeof tc);
-        fmt_time(cr, tb, sizeof tb);
+        cli_ntfs_fmt_time(a, ta, sizeof ta);
+        cli_ntfs_fmt_time(m, tm, sizeof tm);
+        cli_ntfs_fmt_time(c, tc, sizeof tc);
+        cli_ntfs_fmt_time(cr, tb, sizeof tb);
         printf("{\"path\":");
-        json_str(stdout, path);
+        cli_ntfs_json_str(stdout, path, strlen(path));
         printf(",\"source\":\"%s\",\"mft\":%" PRIu64 ",\"attribute_type\":%u,\"type\":\"%s\",\"deleted\":%s,"
                "\"size\":%" PRIu64 ",\"accessed\":\"%s\",\"modified\":\"%s\",\"mft_modified\":\"%s\","
                "\"created\":\"%s\"}\n",
@@ -315,9 +287,9 @@ int cli_ntfs_sddl(cli_ntfs_image *im, const cli_ntfs_opts *o)
     }
     if (o->json) {
         printf("{\"path\":");
-        json_str(stdout, o->path);
+        cli_ntfs_json_str(stdout, o->path, strlen(o->path));
         printf(",\"sddl\":");
-        json_str(stdout, out);
+        cli_ntfs_json_str(stdout, out, strlen(out));
         printf("}\n");
     } else {
         printf("%s\n", out);
@@ -477,7 +449,7 @@ int cli_ntfs_usn(cli_ntfs_image *im, const cli_ntfs_opts *o)
                 name[0] = 0;
                 if (r.name)
                     nt_utf16le_to_utf8(r.name, r.name_units, name, sizeof name, NULL, NULL);
-                fmt_time(r.timestamp, when, sizeof when);
+                cli_ntfs_fmt_time(r.timestamp, when, sizeof when);
                 if (o->json) {
                     printf("{\"usn\":%" PRId64 ",\"version\":%u,\"time\":\"%s\",\"file_record\":%" PRIu64
                            ",\"file_sequence\":%u,\"parent_record\":%" PRIu64 ",\"parent_sequence\":%u,"
@@ -486,7 +458,7 @@ int cli_ntfs_usn(cli_ntfs_image *im, const cli_ntfs_opts *o)
                            r.file_ref & (uint64_t)0xFFFFFFFFFFFF, (unsigned)(r.file_ref >> 48),
                            r.parent_ref & (uint64_t)0xFFFFFFFFFFFF, (unsigned)(r.parent_ref >> 48), reasons,
                            r.file_attributes);
-                    json_str(stdout, name);
+                    cli_ntfs_json_str(stdout, name, strlen(name));
                     printf("}\n");
                 } else {
                     printf("%" PRId64 "\t%s\t%" PRIu64 "-%u\t%" PRIu64 "-%u\t%s\t%s\n", r.usn,
