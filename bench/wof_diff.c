@@ -228,6 +228,111 @@ static void round_trips(void)
     }
 }
 
+/* ---- pairs: two chunks decoded in one interleaved pass ------------------- */
+
+/* Decodes (a, b) with the pair decoder into buffers of exactly their
+ * sizes (so ASan sees any write past them) and checks each result
+ * against the single-chunk decoder's: the same status, and on success the
+ * same bytes. A damaged partner must not change the other's result. */
+static void pair_agrees(ntfs_xpress_pair_workspace *pws, const uint8_t *a, size_t alen, size_t aout,
+                        const uint8_t *b, size_t blen, size_t bout, const char *what)
+{
+    uint8_t *pa = malloc(aout ? aout : 1), *pb = malloc(bout ? bout : 1);
+    uint8_t *sa = malloc(aout ? aout : 1), *sb = malloc(bout ? bout : 1);
+    int rc[2] = {99, 99};
+    int ra = ntfs_xpress_huffman_decompress(a, alen, sa, aout);
+    int rb = ntfs_xpress_huffman_decompress(b, blen, sb, bout);
+    ntfs_xpress_huffman_decompress_pair(pws, a, alen, pa, aout, b, blen, pb, bout, rc);
+    CHECK(rc[0] == ra && rc[1] == rb, "pair %s: status %d %d, single %d %d", what, rc[0], rc[1], ra, rb);
+    CHECK(ra != NT_OK || memcmp(pa, sa, aout) == 0, "pair %s: first chunk differs from single decode", what);
+    CHECK(rb != NT_OK || memcmp(pb, sb, bout) == 0, "pair %s: second chunk differs from single decode", what);
+    free(pa);
+    free(pb);
+    free(sa);
+    free(sb);
+}
+
+static void pairs(void)
+{
+    static const size_t chunk_sizes[] = {4096, 8192, 16384};
+    ntfs_xpress_pair_workspace *pws = malloc(sizeof *pws);
+    unsigned n_pairs = 0;
+
+    for (size_t si = 0; si < 3; si++) {
+        size_t cs = chunk_sizes[si];
+        struct wimlib_compressor *comp;
+        if (wimlib_create_compressor(WIMLIB_COMPRESSION_TYPE_XPRESS, cs, 50, &comp)) {
+            CHECK(0, "wimlib_create_compressor");
+            continue;
+        }
+        /* Chunks of every kind, full and short, so pairs finish in either
+         * order; the originals come back through both sides of a pair. */
+        enum { N = 2 * K_COUNT };
+        uint8_t *plain[N], *cz[N];
+        size_t len[N], clen[N];
+        for (int i = 0; i < N; i++) {
+            len[i] = i < K_COUNT ? cs : 1 + rnd() % cs;
+            plain[i] = malloc(len[i]);
+            cz[i] = malloc(len[i]);
+            fill(plain[i], len[i], i % K_COUNT);
+            clen[i] = len[i] > 1 ? wimlib_compress(plain[i], len[i], cz[i], len[i] - 1, comp) : 0;
+        }
+        for (int i = 0; i < N; i++) {
+            for (int j = 0; j < N; j++) {
+                if (!clen[i] || !clen[j])
+                    continue;
+                uint8_t *oa = malloc(len[i]), *ob = malloc(len[j]);
+                int rc[2] = {99, 99};
+                ntfs_xpress_huffman_decompress_pair(pws, cz[i], clen[i], oa, len[i], cz[j], clen[j], ob,
+                                                    len[j], rc);
+                CHECK(rc[0] == NT_OK && rc[1] == NT_OK && memcmp(oa, plain[i], len[i]) == 0 &&
+                          memcmp(ob, plain[j], len[j]) == 0,
+                      "pair %zu: %s %zu + %s %zu: status %d %d", cs, kind_name[i % K_COUNT], len[i],
+                      kind_name[j % K_COUNT], len[j], rc[0], rc[1]);
+                n_pairs++;
+                free(oa);
+                free(ob);
+            }
+        }
+        /* One good chunk paired with every truncation and with random
+         * flips of another, in both positions. */
+        if (cs == 4096) {
+            int g = K_TEXT, d = K_X86;
+            CHECK(clen[g] && clen[d], "pair damage: chunks did not compress");
+            for (size_t cut = 0; clen[g] && clen[d] && cut < clen[d]; cut++) {
+                uint8_t *t = malloc(cut ? cut : 1);
+                memcpy(t, cz[d], cut);
+                pair_agrees(pws, cz[g], clen[g], len[g], t, cut, len[d], "good + truncated");
+                pair_agrees(pws, t, cut, len[d], cz[g], clen[g], len[g], "truncated + good");
+                free(t);
+            }
+            uint8_t *t = malloc(clen[d] ? clen[d] : 1);
+            for (int f = 0; clen[g] && clen[d] && f < 500; f++) {
+                memcpy(t, cz[d], clen[d]);
+                int nflip = 1 + (int)(rnd() % 3);
+                for (int k = 0; k < nflip; k++)
+                    t[rnd() % clen[d]] ^= (uint8_t)(1u << (rnd() % 8));
+                pair_agrees(pws, cz[g], clen[g], len[g], t, clen[d], len[d], "good + flipped");
+                pair_agrees(pws, t, clen[d], len[d], cz[g], clen[g], len[g], "flipped + good");
+                pair_agrees(pws, t, clen[d], len[d], t, clen[d], len[d] / 2 + 1, "flipped + flipped short");
+            }
+            free(t);
+            /* Arguments the single decoder rejects or skips. */
+            pair_agrees(pws, cz[g], clen[g], len[g], cz[d], clen[d], 0, "good + empty");
+            pair_agrees(pws, cz[g], clen[g], 0, cz[d], clen[d], len[d], "empty + good");
+            pair_agrees(pws, cz[g], 100, len[g], cz[d], clen[d], len[d], "short table + good");
+        }
+        for (int i = 0; i < N; i++) {
+            free(plain[i]);
+            free(cz[i]);
+        }
+        wimlib_free_compressor(comp);
+    }
+    if (!quiet)
+        printf("XPRESS pairs: %u decoded\n", n_pairs);
+    free(pws);
+}
+
 /* ---- hand-made streams: ours, wimlib and the token model agree ---------- */
 
 static void agree(enum wimlib_compression_type t, const char *what, const uint8_t *s, size_t n,
@@ -438,6 +543,33 @@ static void wof_streams(void)
             }
             CHECK(rc == NT_OK && memcmp(out, file, size) == 0, "WOF %u size %zu: file differs", algos[a],
                   size);
+            /* The read path's way for XPRESS: consecutive chunks in pairs. */
+            void *pws =
+                ntfs_wof_pair_workspace_size(algos[a]) ? malloc(ntfs_wof_pair_workspace_size(algos[a])) : 0;
+            memset(out, 0x5a, size);
+            for (uint64_t i = 0; pws && i + 1 < n && rc == NT_OK; i += 2) {
+                ntfs_wof_chunk c0, c1;
+                rc = ntfs_wof_locate_chunk_in_table(&s, stream, table, i, &c0, &d);
+                if (rc == NT_OK)
+                    rc = ntfs_wof_locate_chunk_in_table(&s, stream, table, i + 1, &c1, &d);
+                const ntfs_wof_chunk *cc[2] = {&c0, &c1};
+                const uint8_t *src[2] = {stream + c0.offset, stream + c1.offset};
+                uint8_t *dst[2] = {out + c0.file_offset, out + c1.file_offset};
+                if (rc == NT_OK)
+                    rc = ntfs_wof_decompress_chunk_pair(&s, cc, src, dst, pws, &d);
+                CHECK(rc == NT_OK, "pair %llu: %d", (unsigned long long)i, rc);
+                if (i + 3 == n) { /* odd count: the last one alone */
+                    ntfs_wof_chunk cl;
+                    rc = ntfs_wof_locate_chunk_in_table(&s, stream, table, i + 2, &cl, &d);
+                    if (rc == NT_OK)
+                        rc = ntfs_wof_decompress_chunk(&s, &cl, stream + cl.offset, cl.compressed_len,
+                                                       out + cl.file_offset, cl.uncompressed_len, ws, &d);
+                }
+            }
+            if (pws && n > 1)
+                CHECK(rc == NT_OK && memcmp(out, file, size) == 0, "WOF %u size %zu: file differs (pairs)",
+                      algos[a], size);
+            free(pws);
             free(ws);
             free(out);
             free(chunk);
@@ -458,6 +590,7 @@ int main(int argc, char **argv)
     handmade();
     handmade_e8();
     round_trips();
+    pairs();
     wof_streams();
     free(lzx_ws);
     printf("wof_diff: %lu checks, %d failures\n", checks, failures);

@@ -220,3 +220,45 @@ int ntfs_wof_decompress_chunk(const ntfs_wof_stream *s, const ntfs_wof_chunk *c,
         return NT_ERR_UNSUPPORTED;
     }
 }
+
+size_t ntfs_wof_pair_workspace_size(uint32_t algorithm)
+{
+    switch (algorithm) {
+    case NTFS_WOF_XPRESS4K:
+    case NTFS_WOF_XPRESS8K:
+    case NTFS_WOF_XPRESS16K:
+        return sizeof(ntfs_xpress_pair_workspace);
+    default:
+        return 0;
+    }
+}
+
+int ntfs_wof_decompress_chunk_pair(const ntfs_wof_stream *s, const ntfs_wof_chunk *const c[2],
+                                   const uint8_t *const src[2], uint8_t *const dst[2], void *pair_workspace,
+                                   nt_diag *diag)
+{
+    int rc[2];
+
+    if (!s || !c || !src || !dst || !c[0] || !c[1] || !src[0] || !src[1] || !dst[0] || !dst[1] ||
+        !pair_workspace || ntfs_wof_pair_workspace_size(s->algorithm) == 0)
+        return NT_ERR_INVALID;
+    if (c[0]->stored || c[1]->stored) {
+        for (unsigned i = 0; i < 2; i++) {
+            int r = ntfs_wof_decompress_chunk(s, c[i], src[i], c[i]->compressed_len, dst[i],
+                                              c[i]->uncompressed_len, 0, diag);
+            if (r)
+                return r;
+        }
+        return NT_OK;
+    }
+    ntfs_xpress_huffman_decompress_pair(pair_workspace, src[0], c[0]->compressed_len, dst[0],
+                                        c[0]->uncompressed_len, src[1], c[1]->compressed_len, dst[1],
+                                        c[1]->uncompressed_len, rc);
+    for (unsigned i = 0; i < 2; i++) {
+        if (rc[i] == NT_ERR_CORRUPT)
+            return fail(diag, c[i]->offset, "WOF chunk: XPRESS-Huffman data does not decode");
+        if (rc[i])
+            return rc[i];
+    }
+    return NT_OK;
+}

@@ -161,4 +161,25 @@ size_t ntfs_wof_workspace_size(uint32_t algorithm);
 int ntfs_wof_decompress_chunk(const ntfs_wof_stream *s, const ntfs_wof_chunk *c, const uint8_t *src,
                               size_t src_len, uint8_t *dst, size_t dst_len, void *workspace, nt_diag *diag);
 
+/* Scratch bytes ntfs_wof_decompress_chunk_pair needs for `algorithm`
+ * (about 10 KiB for the XPRESS ones, aligned to 2), 0 when the algorithm
+ * has no pair decoder (LZX). */
+size_t ntfs_wof_pair_workspace_size(uint32_t algorithm);
+
+/* Decompresses two chunks of one XPRESS stream (typically consecutive
+ * ones a read covers whole) in one interleaved pass, which is faster than
+ * two calls of ntfs_wof_decompress_chunk on an out-of-order CPU. c[i],
+ * src[i], dst[i] are as for ntfs_wof_decompress_chunk (src_len implied:
+ * c[i]->compressed_len; dst[i] receives c[i]->uncompressed_len bytes);
+ * the two outputs must not overlap. pair_workspace:
+ * ntfs_wof_pair_workspace_size(s->algorithm) bytes.
+ * Returns what the two single calls made in order would: the first
+ * chunk's error if it fails (diag names it), else the second's, else
+ * NT_OK. Each chunk is checked as by the single call and a failure in one
+ * never touches the other's output; NT_ERR_INVALID also for LZX or a
+ * NULL pointer. */
+int ntfs_wof_decompress_chunk_pair(const ntfs_wof_stream *s, const ntfs_wof_chunk *const c[2],
+                                   const uint8_t *const src[2], uint8_t *const dst[2], void *pair_workspace,
+                                   nt_diag *diag);
+
 #endif

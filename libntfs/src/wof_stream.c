@@ -22,6 +22,10 @@ struct ntfs_wof_reader {
     ntfs_wof_stream geo; /* chunk geometry */
     uint64_t record;     /* base record, for diagnostics */
     uint8_t *in;         /* one chunk's stored bytes */
+    uint8_t *in2;        /* the second chunk's of a pair (NULL until used) */
+    void *pair_ws;       /* pair decoder scratch (NULL until used) */
+    size_t pair_ws_size; /* its size; 0 = no pair decoder */
+    bool pair_nomem;     /* the pair buffers could not be had: decode singly */
     void *workspace;     /* LZX scratch, NULL for XPRESS */
     size_t workspace_size;
     uint8_t *table;     /* TABLE_WINDOW bytes of chunk table */
@@ -95,6 +99,8 @@ void ntfs_wof_reader_close(ntfs_volume *v, ntfs_wof_reader *r)
     nt_free(&v->a, r->table, TABLE_WINDOW, 8);
     nt_free(&v->a, r->workspace, r->workspace_size, 16);
     nt_free(&v->a, r->in, r->geo.chunk_size, 16);
+    nt_free(&v->a, r->in2, r->geo.chunk_size, 16);
+    nt_free(&v->a, r->pair_ws, r->pair_ws_size, 16);
     ntfs_data_free(v, &r->wcd);
     NT_DELETE(&v->a, r, ntfs_wof_reader);
 }
@@ -136,6 +142,7 @@ int ntfs_wof_reader_open(ntfs_file *f, const ntfs_data *unnamed, ntfs_wof_reader
         return rc;
     }
     r->workspace_size = ntfs_wof_workspace_size(info.algorithm);
+    r->pair_ws_size = ntfs_wof_pair_workspace_size(info.algorithm);
     r->in = nt_alloc(&v->a, r->geo.chunk_size, 16);
     r->table = nt_alloc(&v->a, TABLE_WINDOW, 8);
     if (r->workspace_size)
@@ -204,6 +211,52 @@ static int decode(ntfs_volume *v, ntfs_wof_reader *r, uint64_t sid, const ntfs_w
     return wof_fail(v, r, rc, &diag);
 }
 
+/* The pair decoder's buffers, allocated on first use. false when the
+ * algorithm has none or memory is short (chunks are then decoded one at a
+ * time, which needs nothing more: a read never fails for want of them). */
+static bool pair_ready(ntfs_volume *v, ntfs_wof_reader *r)
+{
+    if (r->pair_ws)
+        return true;
+    if (!r->pair_ws_size || r->pair_nomem)
+        return false;
+    r->in2 = nt_alloc(&v->a, r->geo.chunk_size, 16);
+    r->pair_ws = r->in2 ? nt_alloc(&v->a, r->pair_ws_size, 16) : 0;
+    if (!r->pair_ws) {
+        nt_free(&v->a, r->in2, r->geo.chunk_size, 16);
+        r->in2 = 0;
+        r->pair_nomem = true;
+        return false;
+    }
+    return true;
+}
+
+/* Decodes chunks c0 and c1 (both compressed) into dst0 and dst1 with the
+ * pair decoder. Errors come in chunk order, as two decode() calls give. */
+static int decode_pair(ntfs_volume *v, ntfs_wof_reader *r, uint64_t sid, const ntfs_wof_chunk *c0,
+                       const ntfs_wof_chunk *c1, uint8_t *dst0, uint8_t *dst1)
+{
+    const ntfs_wof_chunk *c[2] = {c0, c1};
+    const uint8_t *src[2] = {r->in, r->in2};
+    uint8_t *dst[2] = {dst0, dst1};
+    nt_diag diag;
+    int rc;
+
+    rc = wcd_read(v, r, sid, c0->offset, r->in, c0->compressed_len);
+    if (rc)
+        return rc;
+    nt_diag_clear(&diag);
+    rc = wcd_read(v, r, sid, c1->offset, r->in2, c1->compressed_len);
+    if (rc) {
+        /* Chunk c0 first, as the single path would have decoded it. */
+        int rc0 = ntfs_wof_decompress_chunk(&r->geo, c0, r->in, c0->compressed_len, dst0,
+                                            c0->uncompressed_len, r->workspace, &diag);
+        return rc0 ? wof_fail(v, r, rc0, &diag) : rc;
+    }
+    rc = ntfs_wof_decompress_chunk_pair(&r->geo, c, src, dst, r->pair_ws, &diag);
+    return wof_fail(v, r, rc, &diag);
+}
+
 /* The cached copy of chunk c, decoding it into the least recently used
  * slot when absent. */
 static int cached_chunk(ntfs_volume *v, ntfs_wof_reader *r, uint64_t sid, const ntfs_wof_chunk *c,
@@ -264,6 +317,21 @@ int ntfs_wof_reader_read(ntfs_volume *v, ntfs_wof_reader *r, uint64_t sid, uint6
         if (n > len - done)
             n = len - done;
         if (in_chunk == 0 && n == c.uncompressed_len) {
+            ntfs_wof_chunk c1;
+            /* Two whole compressed chunks in a row: decode them as a pair.
+             * Anything unusual about the second (out of the read, stored,
+             * not locatable) leaves it to the next turn of the loop, which
+             * reports its errors as before. */
+            uint64_t next_len = size - (index + 1) * r->geo.chunk_size; /* valid when it exists */
+            if (!c.stored && index + 1 < r->geo.n_chunks &&
+                (next_len < r->geo.chunk_size ? next_len : r->geo.chunk_size) <= len - done - n &&
+                pair_ready(v, r) && locate(v, r, sid, index + 1, &c1) == NT_OK && !c1.stored) {
+                rc = decode_pair(v, r, sid, &c, &c1, buf + done, buf + done + n);
+                if (rc)
+                    return rc;
+                done += n + c1.uncompressed_len;
+                continue;
+            }
             rc = decode(v, r, sid, &c, buf + done); /* straight to the caller */
         } else {
             const uint8_t *chunk = 0;

@@ -148,14 +148,107 @@ NTFS_HOT_INLINE int32_t read_long_length(ntfs_bits *b)
     return v > NTFS_XPRESS_MAX_CHUNK ? -1 : (int32_t)v;
 }
 
-int ntfs_xpress_huffman_decompress(const uint8_t *src, size_t src_len, uint8_t *dst, size_t dst_len)
+/* One decoder's state in the hot loops (kept in locals: see
+ * NTFS_HOT_INLINE in xpress_huffman.h). */
+typedef struct xpress_cursor {
+    ntfs_bits b;
+    uint8_t *out, *start, *end;
+    const uint16_t *table;
+    const ntfs_huffman *h;
+} xpress_cursor;
+
+enum { XP_MORE = 0, XP_DONE = 1, XP_BAD = 2 };
+
+/* Builds the decode table of one chunk and readies its cursor. */
+static int xpress_begin(xpress_cursor *c, ntfs_huffman *h, uint16_t *table, uint16_t *sorted,
+                        const uint8_t *src, size_t src_len, uint8_t *dst, size_t dst_len)
 {
     uint8_t lens[XPRESS_NUM_SYMS];
+
+    if (src_len < 256)
+        return NT_ERR_CORRUPT;
+    for (unsigned i = 0; i < 256; i++) {
+        lens[2 * i] = src[i] & 15u;
+        lens[2 * i + 1] = src[i] >> 4;
+    }
+    h->table = table;
+    h->sorted = sorted;
+    h->table_bits = XPRESS_TABLE_BITS;
+    h->max_len = XPRESS_MAX_LEN;
+    if (ntfs_huffman_build(h, lens, XPRESS_NUM_SYMS))
+        return NT_ERR_CORRUPT;
+    ntfs_bits_init(&c->b, src + 256, src + src_len);
+    c->out = c->start = dst;
+    c->end = dst + dst_len;
+    c->table = table;
+    c->h = h;
+    return NT_OK;
+}
+
+/* Decodes up to two literals or one match: XP_MORE, XP_DONE (the output
+ * is full) or XP_BAD. Every write stays inside [start, end). */
+NTFS_HOT_INLINE int xpress_step(xpress_cursor *c)
+{
+    int sym;
+    unsigned len, k;
+    size_t offset;
+
+    ntfs_bits_refill(&c->b); /* 32+ bits: two symbols of <= 15 bits each */
+    sym = ntfs_huffman_decode(c->table, XPRESS_TABLE_BITS, c->h, &c->b);
+    if (sym < 256) {
+        if (sym < 0)
+            return XP_BAD;
+        *c->out++ = (uint8_t)sym;
+        if (c->out == c->end)
+            return XP_DONE;
+        sym = ntfs_huffman_decode(c->table, XPRESS_TABLE_BITS, c->h, &c->b);
+        if (sym < 256) {
+            if (sym < 0)
+                return XP_BAD;
+            *c->out++ = (uint8_t)sym;
+            return c->out == c->end ? XP_DONE : XP_MORE;
+        }
+    }
+    /* A match: the offset bits (and the lazy reader position for the
+     * length bytes) need 16+ bits in the buffer. */
+    if (c->b.avail < 16)
+        ntfs_bits_refill(&c->b);
+    sym -= 256;
+    len = (unsigned)sym & 15u;
+    k = (unsigned)sym >> 4;
+    if (len == 15) {
+        int32_t l = read_long_length(&c->b);
+        if (l < 0)
+            return XP_BAD;
+        len = (unsigned)l;
+    }
+    len += 3;
+    offset = ((size_t)1 << k) | ntfs_bits_peek(&c->b, k);
+    ntfs_bits_skip(&c->b, k);
+    if (offset > (size_t)(c->out - c->start) || len > (size_t)(c->end - c->out))
+        return XP_BAD;
+    c->out = ntfs_lz_copy(c->out, offset, len, c->end);
+    return c->out == c->end ? XP_DONE : XP_MORE;
+}
+
+/* Runs one cursor to its end (state XP_MORE) and gives its status. */
+static int xpress_finish(xpress_cursor *cur, int state)
+{
+    xpress_cursor c = *cur;
+
+    while (state == XP_MORE)
+        state = xpress_step(&c);
+    if (state == XP_BAD || ntfs_bits_overrun(&c.b))
+        return NT_ERR_CORRUPT;
+    return NT_OK;
+}
+
+int ntfs_xpress_huffman_decompress(const uint8_t *src, size_t src_len, uint8_t *dst, size_t dst_len)
+{
     uint16_t table[1u << XPRESS_TABLE_BITS];
     uint16_t sorted[XPRESS_NUM_SYMS];
     ntfs_huffman h;
-    ntfs_bits b;
-    uint8_t *out = dst, *const out_end = dst + dst_len;
+    xpress_cursor c;
 
     if (dst_len == 0)
         return NT_OK;
@@ -163,65 +256,70 @@ int ntfs_xpress_huffman_decompress(const uint8_t *src, size_t src_len, uint8_t *
         return NT_ERR_INVALID;
     if (dst_len > NTFS_XPRESS_MAX_CHUNK)
         return NT_ERR_UNSUPPORTED;
-    if (src_len < 256)
+    if (xpress_begin(&c, &h, table, sorted, src, src_len, dst, dst_len))
         return NT_ERR_CORRUPT;
-
-    for (unsigned i = 0; i < 256; i++) {
-        lens[2 * i] = src[i] & 15u;
-        lens[2 * i + 1] = src[i] >> 4;
-    }
-    h.table = table;
-    h.sorted = sorted;
-    h.table_bits = XPRESS_TABLE_BITS;
-    h.max_len = XPRESS_MAX_LEN;
-    if (ntfs_huffman_build(&h, lens, XPRESS_NUM_SYMS))
-        return NT_ERR_CORRUPT;
-
-    ntfs_bits_init(&b, src + 256, src + src_len);
-    for (;;) {
-        int sym;
-        unsigned len, k;
-        size_t offset;
-
-        ntfs_bits_refill(&b); /* 32+ bits: two symbols of <= 15 bits each */
-        sym = ntfs_huffman_decode(table, XPRESS_TABLE_BITS, &h, &b);
-        if (sym < 256) {
-            if (sym < 0)
-                return NT_ERR_CORRUPT;
-            *out++ = (uint8_t)sym;
-            if (out == out_end)
-                break;
-            sym = ntfs_huffman_decode(table, XPRESS_TABLE_BITS, &h, &b);
-            if (sym < 256) {
-                if (sym < 0)
-                    return NT_ERR_CORRUPT;
-                *out++ = (uint8_t)sym;
-                if (out == out_end)
-                    break;
-                continue;
-            }
-        }
-        /* A match: the offset bits (and the lazy reader position for the
-         * length bytes) need 16+ bits in the buffer. */
-        if (b.avail < 16)
-            ntfs_bits_refill(&b);
-        sym -= 256;
-        len = (unsigned)sym & 15u;
-        k = (unsigned)sym >> 4;
-        if (len == 15) {
-            int32_t l = read_long_length(&b);
-            if (l < 0)
-                return NT_ERR_CORRUPT;
-            len = (unsigned)l;
-        }
-        len += 3;
-        offset = ((size_t)1 << k) | ntfs_bits_peek(&b, k);
-        ntfs_bits_skip(&b, k);
-        if (offset > (size_t)(out - dst) || len > (size_t)(out_end - out))
-            return NT_ERR_CORRUPT;
-        out = ntfs_lz_copy(out, offset, len, out_end);
-        if (out == out_end)
-            break;
-    }
-    return ntfs_bits_overrun(&b) ? NT_ERR_CORRUPT : NT_OK;
+    return xpress_finish(&c, XP_MORE);
 }
+
+/* Checks one chunk's arguments as the single-chunk decoder does:
+ * NT_OK to decode, NT_END for an empty chunk, else an error. */
+static int xpress_args(const uint8_t *src, size_t src_len, const uint8_t *dst, size_t dst_len)
+{
+    if (dst_len == 0)
+        return NT_END;
+    if (!dst || (!src && src_len))
+        return NT_ERR_INVALID;
+    if (dst_len > NTFS_XPRESS_MAX_CHUNK)
+        return NT_ERR_UNSUPPORTED;
+    return NT_OK;
+}
+
+void ntfs_xpress_huffman_decompress_pair(ntfs_xpress_pair_workspace *ws, const uint8_t *src0, size_t src0_len,
+                                         uint8_t *dst0, size_t dst0_len, const uint8_t *src1, size_t src1_len,
+                                         uint8_t *dst1, size_t dst1_len, int rc[2])
+{
+    ntfs_huffman h0, h1;
+    xpress_cursor a, b;
+    int sa, sb;
+
+    rc[0] = xpress_args(src0, src0_len, dst0, dst0_len);
+    rc[1] = xpress_args(src1, src1_len, dst1, dst1_len);
+    if (rc[0] == NT_OK)
+        rc[0] = xpress_begin(&a, &h0, ws->table[0], ws->sorted[0], src0, src0_len, dst0, dst0_len);
+    if (rc[1] == NT_OK)
+        rc[1] = xpress_begin(&b, &h1, ws->table[1], ws->sorted[1], src1, src1_len, dst1, dst1_len);
+    if (rc[0] == NT_END)
+        rc[0] = NT_OK;
+    else if (rc[0] == NT_OK && rc[1] != NT_OK)
+        rc[0] = xpress_finish(&a, XP_MORE);
+    if (rc[1] == NT_END) {
+        rc[1] = NT_OK;
+        return;
+    }
+    if (rc[1] != NT_OK)
+        return;
+    if (rc[0] != NT_OK || dst0_len == 0) {
+        rc[1] = xpress_finish(&b, XP_MORE);
+        return;
+    }
+    /* Both chunks live: one step of each per iteration, so the two
+     * independent lookup chains overlap in the out-of-order core. The
+     * cursors share nothing; whichever stops first leaves the other to
+     * run alone. */
+    {
+        xpress_cursor x = a, y = b;
+        do {
+            sa = xpress_step(&x);
+            sb = xpress_step(&y);
+        } while ((sa | sb) == XP_MORE);
+        a = x;
+        b = y;
+    }
+    rc[0] = xpress_finish(&a, sa);
+    rc[1] = xpress_finish(&b, sb);
+}
+
+_Static_assert(sizeof(((ntfs_xpress_pair_workspace *)0)->table[0]) == sizeof(uint16_t) << XPRESS_TABLE_BITS,
+               "pair workspace table size");
+_Static_assert(sizeof(((ntfs_xpress_pair_workspace *)0)->sorted[0]) == sizeof(uint16_t) * XPRESS_NUM_SYMS,
+               "pair workspace sorted size");

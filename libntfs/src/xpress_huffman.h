@@ -55,6 +55,26 @@
  * writes dst past dst_len; time is linear in src_len + dst_len. */
 int ntfs_xpress_huffman_decompress(const uint8_t *src, size_t src_len, uint8_t *dst, size_t dst_len);
 
+/* Scratch for ntfs_xpress_huffman_decompress_pair: the two chunks'
+ * decode tables (about 10 KiB, too much for a UEFI stack). Any alignment
+ * of uint16_t. */
+typedef struct ntfs_xpress_pair_workspace {
+    uint16_t table[2][1u << 11];
+    uint16_t sorted[2][512];
+} ntfs_xpress_pair_workspace;
+
+/* Decompresses two independent XPRESS-Huffman chunks at once, one symbol
+ * step of each in turn, so that the two serial chains of table lookups
+ * overlap (about what a second core would give, on one). Each chunk is
+ * checked exactly as ntfs_xpress_huffman_decompress checks it, and
+ * rc[0]/rc[1] receive what that function would return for chunk 0 and
+ * chunk 1. A failure of one chunk stops only that chunk: the other is
+ * still decoded in full and its rc is its own. dst0 and dst1 must not
+ * overlap each other nor the sources. */
+void ntfs_xpress_huffman_decompress_pair(ntfs_xpress_pair_workspace *ws, const uint8_t *src0, size_t src0_len,
+                                         uint8_t *dst0, size_t dst0_len, const uint8_t *src1, size_t src1_len,
+                                         uint8_t *dst1, size_t dst1_len, int rc[2]);
+
 /* ---- shared with lzx.c ---------------------------------------------------
  *
  * Canonical Huffman decoding: codes are assigned in order of (length,
