@@ -12,9 +12,15 @@
  * machine does not skew the ratio. Our output is checked against the
  * original bytes before any timing.
  *
+ * For XPRESS it also times the chunk sequence decoded the way libntfs's
+ * read path decodes a read covering several whole chunks: consecutive
+ * chunks two at a time (ntfs_xpress_huffman_decompress_pair), against
+ * wimlib decoding the same chunks one by one.
+ *
  * Prints one line per format: MB/s (of uncompressed output) for ntkit and
- * wimlib and the ratio; the issue's target is ratio >= 1.5 for XPRESS4K
- * and LZX (PASS/FAIL). See bench/README-wof.md.
+ * wimlib and the ratio, then ntkit's pairs and their ratio; the issue's
+ * target is ratio >= 1.5 for XPRESS4K (pairs) and LZX (PASS/FAIL). See
+ * bench/README-wof.md.
  *
  * Usage: wof_bench [--mib N] [--rounds R] [--synthetic] [--only-ntkit|--only-wimlib]
  *                  [--format XPRESS4K|XPRESS8K|XPRESS16K|LZX]

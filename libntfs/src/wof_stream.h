@@ -12,7 +12,7 @@
 
 /* Decompressed chunks each reader keeps (the partial chunks at the two
  * ends of a read; whole chunks are decompressed straight into the
- * caller's buffer). */
+ * caller's buffer, two consecutive XPRESS chunks at a time). */
 #define NTFS_WOF_CACHE_CHUNKS 4u
 
 typedef struct ntfs_wof_reader ntfs_wof_reader;

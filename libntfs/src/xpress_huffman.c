@@ -4,7 +4,8 @@
  * Layout notes are in xpress_huffman.h. Speed: one refill of the 64-bit
  * bit buffer (48+ bits) covers two literals, or a symbol and the offset
  * bits of a match, so the hot loop checks input bounds once per refill and
- * output bounds once per symbol. */
+ * output bounds once per symbol. The pair decoder runs two chunks' loops
+ * in lockstep so that their dependency chains overlap. */
 #include <stddef.h>
 #include <stdint.h>
 
