@@ -197,6 +197,99 @@ static void test_stream_roundtrip(void **state)
     hm_xpress_free(&x2);
 }
 
+/* Two chunks decoded as a pair (what the read path does for a read that
+ * covers both): the same bytes as one at a time; a damaged chunk fails
+ * with its own stream offset, the first one in chunk order when both are
+ * damaged, and never spoils its partner's output. */
+static void test_chunk_pair(void **state)
+{
+    ntfs_wof_info info = {1, 2, 1, NTFS_WOF_XPRESS4K, 4096};
+    uint8_t stream[16384], stored[3 * 4096], out0[4096], out1[4096];
+    hm_xpress x0, x1;
+    ntfs_wof_stream s;
+    ntfs_wof_chunk c0, c1, c2;
+    nt_diag d;
+    void *ws;
+    (void)state;
+
+    assert_int_equal(ntfs_wof_pair_workspace_size(NTFS_WOF_LZX), 0);
+    assert_true(ntfs_wof_pair_workspace_size(NTFS_WOF_XPRESS16K) >= 10240);
+    ws = malloc(ntfs_wof_pair_workspace_size(NTFS_WOF_XPRESS4K));
+    assert_non_null(ws);
+    hm_xpress_begin(&x0, HM_XP_SKEWED, 8192, 4096);
+    hm_xpress_literals(&x0, "chunk zero: ");
+    hm_xpress_match(&x0, 4096 - 12, 12);
+    size_t n0 = hm_xpress_end(&x0);
+    hm_xpress_begin(&x1, HM_XP_FLAT, 8192, 4096);
+    hm_xpress_literals(&x1, "the other chunk, flat code");
+    hm_xpress_match(&x1, 4096 - 26, 7);
+    size_t n1 = hm_xpress_end(&x1);
+    assert_true(n0 < 4096 && n1 < 4096);
+
+    /* Chunks: x0, x1, then a stored one. */
+    size_t table = 8, pos = table;
+    memcpy(stream + pos, x0.w.buf, n0);
+    pos += n0;
+    nt_put_le32(stream, (uint32_t)(pos - table));
+    memcpy(stream + pos, x1.w.buf, n1);
+    pos += n1;
+    nt_put_le32(stream + 4, (uint32_t)(pos - table));
+    for (int i = 0; i < 4096; i++)
+        stored[i] = (uint8_t)(i * 37 + 1);
+    memcpy(stream + pos, stored, 4096);
+    pos += 4096;
+    assert_int_equal(ntfs_wof_stream_init(&s, &info, 3 * 4096, pos, NULL), NT_OK);
+    assert_int_equal(ntfs_wof_locate_chunk_in_table(&s, stream, table, 0, &c0, NULL), NT_OK);
+    assert_int_equal(ntfs_wof_locate_chunk_in_table(&s, stream, table, 1, &c1, NULL), NT_OK);
+    assert_int_equal(ntfs_wof_locate_chunk_in_table(&s, stream, table, 2, &c2, NULL), NT_OK);
+
+    const ntfs_wof_chunk *cc[2] = {&c0, &c1};
+    const uint8_t *src[2] = {stream + c0.offset, stream + c1.offset};
+    uint8_t *dst[2] = {out0, out1};
+    assert_int_equal(ntfs_wof_decompress_chunk_pair(&s, cc, src, dst, ws, NULL), NT_OK);
+    assert_memory_equal(out0, x0.plain.data, 4096);
+    assert_memory_equal(out1, x1.plain.data, 4096);
+
+    /* A stored partner goes through the single path. */
+    const ntfs_wof_chunk *cs[2] = {&c1, &c2};
+    const uint8_t *ss[2] = {stream + c1.offset, stream + c2.offset};
+    memset(out0, 0, sizeof out0);
+    memset(out1, 0, sizeof out1);
+    assert_int_equal(ntfs_wof_decompress_chunk_pair(&s, cs, ss, dst, ws, NULL), NT_OK);
+    assert_memory_equal(out0, x1.plain.data, 4096);
+    assert_memory_equal(out1, stored, 4096);
+
+    /* No workspace, or an algorithm without a pair decoder. */
+    assert_int_equal(ntfs_wof_decompress_chunk_pair(&s, cc, src, dst, NULL, NULL), NT_ERR_INVALID);
+    ntfs_wof_stream lzx = s;
+    lzx.algorithm = NTFS_WOF_LZX;
+    assert_int_equal(ntfs_wof_decompress_chunk_pair(&lzx, cc, src, dst, ws, NULL), NT_ERR_INVALID);
+
+    /* The second chunk damaged: its offset; the first still decoded. */
+    memset(stream + c1.offset + 256, 0xff, 16);
+    memset(out0, 0, sizeof out0);
+    assert_int_equal(ntfs_wof_decompress_chunk_pair(&s, cc, src, dst, ws, &d), NT_ERR_CORRUPT);
+    assert_int_equal(d.offset, c1.offset);
+    assert_non_null(d.rule);
+    assert_memory_equal(out0, x0.plain.data, 4096);
+
+    /* Both damaged: the first one is reported. */
+    memset(stream + c0.offset + 256, 0xff, 16);
+    assert_int_equal(ntfs_wof_decompress_chunk_pair(&s, cc, src, dst, ws, &d), NT_ERR_CORRUPT);
+    assert_int_equal(d.offset, c0.offset);
+
+    /* Only the first damaged: the second still decoded in full. */
+    memcpy(stream + c1.offset, x1.w.buf, n1);
+    memset(out1, 0, sizeof out1);
+    assert_int_equal(ntfs_wof_decompress_chunk_pair(&s, cc, src, dst, ws, &d), NT_ERR_CORRUPT);
+    assert_int_equal(d.offset, c0.offset);
+    assert_memory_equal(out1, x1.plain.data, 4096);
+
+    hm_xpress_free(&x0);
+    hm_xpress_free(&x1);
+    free(ws);
+}
+
 static void test_lzx_chunk(void **state)
 {
     ntfs_wof_info info = {1, 2, 1, NTFS_WOF_LZX, 32768};
@@ -312,8 +405,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parse_reparse), cmocka_unit_test(test_table_size),
         cmocka_unit_test(test_entries),       cmocka_unit_test(test_stream_roundtrip),
-        cmocka_unit_test(test_lzx_chunk),     cmocka_unit_test(test_bad_tables),
-        cmocka_unit_test(test_large_file),
+        cmocka_unit_test(test_chunk_pair),    cmocka_unit_test(test_lzx_chunk),
+        cmocka_unit_test(test_bad_tables),    cmocka_unit_test(test_large_file),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
