@@ -14,6 +14,12 @@
 #include "ntcore/utf16.h"
 #include "ntfs.h"
 
+/* Everything declared below is the library's own: hidden, so that neither
+ * the shared library exports it nor position-independent code reaches it
+ * through the GOT (which would make the objects need _GLOBAL_OFFSET_TABLE_,
+ * a symbol a freestanding link does not provide). */
+#pragma GCC visibility push(hidden)
+
 /* Safety limits (each protects against a loop or an unbounded allocation). */
 #define NTFS_MAX_INDEX_DEPTH 32          /* B-tree levels */
 #define NTFS_MAX_ATTR_LIST (4u << 20)    /* bytes of $ATTRIBUTE_LIST */
@@ -272,5 +278,7 @@ static inline void ntfs_unlock(ntfs_volume *v)
 
 /* UTF-16LE name of $I30. */
 extern const uint8_t ntfs_i30_name[8];
+
+#pragma GCC visibility pop
 
 #endif

@@ -6,6 +6,12 @@
 #include "ntcore/endian.h"
 #include "ntcore/mem.h"
 
+/* Everything declared below is the library's own: hidden, so that neither
+ * the shared library exports it nor position-independent code reaches it
+ * through the GOT (which would make the objects need _GLOBAL_OFFSET_TABLE_,
+ * a symbol a freestanding link does not provide). */
+#pragma GCC visibility push(hidden)
+
 /* Two-byte signatures as little-endian 16-bit numbers. */
 #define SIG(a, b) ((uint16_t)((uint8_t)(a) | ((uint8_t)(b) << 8)))
 
@@ -134,5 +140,7 @@ static inline bool hive_name_eq_query(const nthive_name *name, const hive_query 
 
 /* subkey_list.c: nthive_key_subkey with a prepared query. */
 int hive_subkey_query(const nthive_key *key, const hive_query *q, nthive_key *child);
+
+#pragma GCC visibility pop
 
 #endif
