@@ -26,13 +26,15 @@ for lib in libntcore libnthive libntfs; do
         fi
     done < <(grep -HE '^[[:space:]]*#[[:space:]]*include[[:space:]]*<' "${files[@]}" \
              $(find "$src/$lib/include" "$src/$lib/src" -name '*.h' 2>/dev/null) || true)
-    # 2. compile freestanding and inspect the archive
+    # 2. compile freestanding (position-independent, as the build does: PIC
+    # code that reaches a global through the GOT needs _GLOBAL_OFFSET_TABLE_)
+    # and inspect the archive
     incs=()
     for d in "$src"/lib*/include "$src/$lib/src"; do incs+=("-I$d"); done
     objs=()
     for f in "${files[@]}"; do
         mkdir -p "$work/$lib"; o="$work/$lib/$(basename "$f" .c).o"
-        "$cc" -std=c11 -O2 -ffreestanding -fno-builtin -nostdlib -fno-stack-protector \
+        "$cc" -std=c11 -O2 -fPIC -ffreestanding -fno-builtin -nostdlib -fno-stack-protector \
               -Wall -Wextra -Werror "${incs[@]}" -c "$f" -o "$o"
         objs+=("$o")
     done
