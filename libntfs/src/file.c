@@ -184,6 +184,29 @@ void ntfs_file_free(ntfs_file *f)
     NT_DELETE(&v->a, f, ntfs_file);
 }
 
+int ntfs_file_new(ntfs_volume *v, uint64_t recno, const uint8_t *rec, size_t used, ntfs_file **out)
+{
+    ntfs_file *f = NT_NEW(&v->a, ntfs_file);
+
+    *out = NULL;
+    if (!f)
+        return NT_ERR_NOMEM;
+    nt_memset(f, 0, sizeof *f);
+    f->vol = v;
+    f->recno = recno;
+    f->seq = nt_le16(rec + 0x10);
+    f->used = used;
+    f->deleted = !(nt_le16(rec + 0x16) & 1);
+    f->rec = nt_alloc(&v->a, v->g.mft_record_size, 16);
+    if (!f->rec) {
+        NT_DELETE(&v->a, f, ntfs_file);
+        return NT_ERR_NOMEM;
+    }
+    nt_memcpy(f->rec, rec, v->g.mft_record_size);
+    *out = f;
+    return NT_OK;
+}
+
 /* Opens without taking the lock (used inside the library). */
 int ntfs_open_ref_nolock(ntfs_volume *v, uint64_t ref, ntfs_file **out)
 {
@@ -205,20 +228,9 @@ int ntfs_open_ref_nolock(ntfs_volume *v, uint64_t ref, ntfs_file **out)
     if (NTFS_REF_SEQ(ref) && NTFS_REF_SEQ(ref) != nt_le16(rec + 0x10))
         return ntfs_fail(v, NT_ERR_NOT_FOUND, NT_DIAG_NO_OFFSET, recno,
                          "file reference has a stale sequence number");
-    f = NT_NEW(&v->a, ntfs_file);
-    if (!f)
-        return NT_ERR_NOMEM;
-    nt_memset(f, 0, sizeof *f);
-    f->vol = v;
-    f->recno = recno;
-    f->seq = nt_le16(rec + 0x10);
-    f->used = used;
-    f->rec = nt_alloc(&v->a, v->g.mft_record_size, 16);
-    if (!f->rec) {
-        NT_DELETE(&v->a, f, ntfs_file);
-        return NT_ERR_NOMEM;
-    }
-    nt_memcpy(f->rec, rec, v->g.mft_record_size);
+    rc = ntfs_file_new(v, recno, rec, used, &f);
+    if (rc)
+        return rc;
     rc = ntfs_file_load_alist(f);
     if (rc) {
         ntfs_file_free(f);

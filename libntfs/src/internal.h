@@ -261,6 +261,9 @@ int ntfs_index_entry_parse(const uint8_t *base, size_t end, size_t off, ntfs_ind
 
 /* Looks a UTF-16LE name up in a directory's $I30 (exact case preferred). */
 int ntfs_dir_lookup_nolock(ntfs_file *dir, const uint8_t *name16, size_t units, uint64_t *ref);
+/* A handle over a copy of MFT record `recno` (`rec`, `used` bytes in use),
+ * in use or not (ntfs_file.deleted); the attribute list is not loaded. */
+int ntfs_file_new(ntfs_volume *v, uint64_t recno, const uint8_t *rec, size_t used, ntfs_file **out);
 /* Frees a file handle without taking the lock. */
 void ntfs_file_free(ntfs_file *f);
 

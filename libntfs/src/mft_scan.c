@@ -88,21 +88,9 @@ static int open_record_nolock(ntfs_volume *v, uint64_t recno, ntfs_file **out)
         rc = NT_ERR_NOT_FOUND;
     if (rc)
         return rc;
-    f = NT_NEW(&v->a, ntfs_file);
-    if (!f)
-        return NT_ERR_NOMEM;
-    nt_memset(f, 0, sizeof *f);
-    f->vol = v;
-    f->recno = recno;
-    f->seq = nt_le16(rec + 0x10);
-    f->used = used;
-    f->deleted = !(nt_le16(rec + 0x16) & 1);
-    f->rec = nt_alloc(&v->a, v->g.mft_record_size, 16);
-    if (!f->rec) {
-        NT_DELETE(&v->a, f, ntfs_file);
-        return NT_ERR_NOMEM;
-    }
-    nt_memcpy(f->rec, rec, v->g.mft_record_size);
+    rc = ntfs_file_new(v, recno, rec, used, &f);
+    if (rc)
+        return rc;
     rc = ntfs_file_load_alist(f);
     if (rc && f->deleted && rc != NT_ERR_NOMEM) {
         /* The list's clusters may have been reused since. */
