@@ -64,9 +64,10 @@ static void out_char(walker *w, char c)
     w->out_len++;
 }
 
-/* Decimal digits of v right-aligned in a field of `width` (wider numbers
- * take the room they need); returns the end. As printf's %*llu. */
-static char *put_u64(char *p, uint64_t v, int width)
+/* Decimal digits of v right-aligned in a field of `width`, filled with
+ * `pad` (wider numbers take the room they need); returns the end. As
+ * printf's %*llu (pad ' ') and %0*u (pad '0'). */
+static char *put_padded(char *p, uint64_t v, int width, char pad)
 {
     char tmp[24];
     int n = 0;
@@ -75,23 +76,7 @@ static char *put_u64(char *p, uint64_t v, int width)
         v /= 10;
     } while (v);
     for (; width > n; width--)
-        *p++ = ' ';
-    while (n)
-        *p++ = tmp[--n];
-    return p;
-}
-
-/* The same zero-padded to `width` (printf's %0*u). */
-static char *put_zero_padded(char *p, uint64_t v, int width)
-{
-    char tmp[24];
-    int n = 0;
-    do {
-        tmp[n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    for (; width > n; width--)
-        *p++ = '0';
+        *p++ = pad;
     while (n)
         *p++ = tmp[--n];
     return p;
@@ -118,19 +103,19 @@ static char *put_filetime(char *p, uint64_t ft)
     int64_t m = mp < 10 ? mp + 3 : mp - 9;
     int64_t y = yoe + era * 400 + (m <= 2);
 
-    p = put_zero_padded(p, (uint64_t)y, 4); /* FILETIME years are positive */
+    p = put_padded(p, (uint64_t)y, 4, '0'); /* FILETIME years are positive */
     *p++ = '-';
-    p = put_zero_padded(p, (uint64_t)m, 2);
+    p = put_padded(p, (uint64_t)m, 2, '0');
     *p++ = '-';
-    p = put_zero_padded(p, (uint64_t)d, 2);
+    p = put_padded(p, (uint64_t)d, 2, '0');
     *p++ = 'T';
-    p = put_zero_padded(p, (uint64_t)(sod / 3600), 2);
+    p = put_padded(p, (uint64_t)(sod / 3600), 2, '0');
     *p++ = ':';
-    p = put_zero_padded(p, (uint64_t)(sod / 60 % 60), 2);
+    p = put_padded(p, (uint64_t)(sod / 60 % 60), 2, '0');
     *p++ = ':';
-    p = put_zero_padded(p, (uint64_t)(sod % 60), 2);
+    p = put_padded(p, (uint64_t)(sod % 60), 2, '0');
     *p++ = '.';
-    p = put_zero_padded(p, frac, 7);
+    p = put_padded(p, frac, 7, '0');
     *p++ = 'Z';
     return p;
 }
@@ -209,16 +194,16 @@ static void print_entry(walker *w, const char *path, size_t plen, const char *na
         memcpy(p, abuf, strlen(abuf));
         p += strlen(abuf);
         *p++ = ' ';
-        p = put_u64(p, size, 14);
+        p = put_padded(p, size, 14, ' ');
         *p++ = ' ';
         *p++ = ' ';
         p = put_filetime(p, st->mtime);
         *p++ = ' ';
         *p++ = ' ';
-        p = put_u64(p, NTFS_REF_RECORD(st->ref), 8);
+        p = put_padded(p, NTFS_REF_RECORD(st->ref), 8, ' ');
         *p++ = '-';
         seq = p;
-        p = put_u64(p, NTFS_REF_SEQ(st->ref), 0);
+        p = put_padded(p, NTFS_REF_SEQ(st->ref), 0, ' ');
         while (p - seq < 5)
             *p++ = ' ';
         *p++ = ' ';
