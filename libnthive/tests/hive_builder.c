@@ -6,21 +6,6 @@
 
 #define BASE 4096u
 
-static void w16(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-}
-static void w32(uint8_t *p, uint32_t v)
-{
-    w16(p, (uint16_t)v);
-    w16(p + 2, (uint16_t)(v >> 16));
-}
-static uint32_t r32(const uint8_t *p)
-{
-    return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
 static void ensure(hb *b, size_t need)
 {
     if (need <= b->cap)
@@ -40,15 +25,15 @@ static void open_bin(hb *b, uint32_t size)
     ensure(b, BASE + (size_t)b->used + size);
     uint8_t *p = b->buf + BASE + b->used;
     memcpy(p, "hbin", 4);
-    w32(p + 4, b->used);
-    w32(p + 8, size);
+    hb_w32(p + 4, b->used);
+    hb_w32(p + 8, size);
     b->bin = b->used;
     b->used += 32;
 }
 
 static uint32_t bin_end(const hb *b)
 {
-    return b->bin + r32(b->buf + BASE + b->bin + 8);
+    return b->bin + hb_r32(b->buf + BASE + b->bin + 8);
 }
 
 /* Fills the rest of the current bin with one free cell. */
@@ -56,7 +41,7 @@ static void close_bin(hb *b)
 {
     uint32_t end = bin_end(b);
     if (end > b->used) {
-        w32(b->buf + BASE + b->used, end - b->used);
+        hb_w32(b->buf + BASE + b->used, end - b->used);
         b->used = end;
     }
 }
@@ -86,7 +71,7 @@ static uint32_t put_cell(hb *b, uint32_t len, int allocated)
     uint32_t off = b->used;
     uint8_t *p = b->buf + BASE + off;
     memset(p, 0, total);
-    w32(p, allocated ? (uint32_t) - (int32_t)total : total);
+    hb_w32(p, allocated ? (uint32_t) - (int32_t)total : total);
     b->used += total;
     return off;
 }
@@ -111,11 +96,11 @@ uint8_t *hb_payload(hb *b, uint32_t off)
 
 void hb_put32(hb *b, uint32_t cell, uint32_t field, uint32_t v)
 {
-    w32(hb_payload(b, cell) + field, v);
+    hb_w32(hb_payload(b, cell) + field, v);
 }
 void hb_put16(hb *b, uint32_t cell, uint32_t field, uint16_t v)
 {
-    w16(hb_payload(b, cell) + field, v);
+    hb_w16(hb_payload(b, cell) + field, v);
 }
 
 uint32_t hb_nk(hb *b, uint32_t parent, const void *name, uint16_t name_len, int latin1)
@@ -123,16 +108,16 @@ uint32_t hb_nk(hb *b, uint32_t parent, const void *name, uint16_t name_len, int 
     uint32_t off = hb_cell(b, NULL, 76u + name_len);
     uint8_t *p = hb_payload(b, off);
     memcpy(p, "nk", 2);
-    w16(p + 2, (uint16_t)(latin1 ? 0x20 : 0) | (parent == HB_NONE ? 0x04 : 0));
-    w32(p + 4, 0x01d0000000000000ull & 0xffffffffu);
-    w32(p + 8, 0x01d00000u); /* a plausible FILETIME (2014) */
-    w32(p + 16, parent == HB_NONE ? 0 : parent);
-    w32(p + 28, HB_NONE);
-    w32(p + 32, HB_NONE);
-    w32(p + 40, HB_NONE);
-    w32(p + 44, HB_NONE);
-    w32(p + 48, HB_NONE);
-    w16(p + 72, name_len);
+    hb_w16(p + 2, (uint16_t)(latin1 ? 0x20 : 0) | (parent == HB_NONE ? 0x04 : 0));
+    hb_w32(p + 4, 0x01d0000000000000ull & 0xffffffffu);
+    hb_w32(p + 8, 0x01d00000u); /* a plausible FILETIME (2014) */
+    hb_w32(p + 16, parent == HB_NONE ? 0 : parent);
+    hb_w32(p + 28, HB_NONE);
+    hb_w32(p + 32, HB_NONE);
+    hb_w32(p + 40, HB_NONE);
+    hb_w32(p + 44, HB_NONE);
+    hb_w32(p + 48, HB_NONE);
+    hb_w16(p + 72, name_len);
     memcpy(p + 76, name, name_len);
     return off;
 }
@@ -149,9 +134,9 @@ uint32_t hb_list(hb *b, const char *sig, const uint32_t *offs, uint16_t n)
     uint32_t off = hb_cell(b, NULL, 4 + es * n);
     uint8_t *p = hb_payload(b, off);
     memcpy(p, sig, 2);
-    w16(p + 2, n);
+    hb_w16(p + 2, n);
     for (uint16_t i = 0; i < n; i++)
-        w32(p + 4 + es * i, offs[i]);
+        hb_w32(p + 4 + es * i, offs[i]);
     return off;
 }
 
@@ -184,19 +169,19 @@ uint32_t hb_vk_name(hb *b, const void *name, uint16_t name_len, int latin1, uint
         data_off = hb_cell(b, NULL, 8);
         uint8_t *p = hb_payload(b, data_off);
         memcpy(p, "db", 2);
-        w16(p + 2, (uint16_t)nseg);
-        w32(p + 4, list);
+        hb_w16(p + 2, (uint16_t)nseg);
+        hb_w32(p + 4, list);
     } else if (len > 0) {
         data_off = hb_cell(b, data, len);
     }
     uint32_t off = hb_cell(b, NULL, 20u + name_len);
     uint8_t *p = hb_payload(b, off);
     memcpy(p, "vk", 2);
-    w16(p + 2, name_len);
-    w32(p + 4, size);
-    w32(p + 8, data_off);
-    w32(p + 12, type);
-    w16(p + 16, latin1 ? 1 : 0);
+    hb_w16(p + 2, name_len);
+    hb_w32(p + 4, size);
+    hb_w32(p + 8, data_off);
+    hb_w32(p + 12, type);
+    hb_w16(p + 16, latin1 ? 1 : 0);
     memcpy(p + 20, name, name_len);
     return off;
 }
@@ -219,22 +204,15 @@ uint8_t *hb_finish(hb *b, uint32_t root, size_t *size)
     uint8_t *p = b->buf;
     memset(p, 0, BASE);
     memcpy(p, "regf", 4);
-    w32(p + 4, 1);
-    w32(p + 8, 1);
-    w32(p + 20, 1);
-    w32(p + 24, b->minor);
-    w32(p + 32, 1);
-    w32(p + 36, root);
-    w32(p + 40, b->used);
-    w32(p + 44, 1);
-    uint32_t x = 0;
-    for (int i = 0; i < 127; i++)
-        x ^= r32(p + 4 * i);
-    if (x == 0xFFFFFFFFu)
-        x = 0xFFFFFFFEu;
-    if (x == 0)
-        x = 1;
-    w32(p + 508, x);
+    hb_w32(p + 4, 1);
+    hb_w32(p + 8, 1);
+    hb_w32(p + 20, 1);
+    hb_w32(p + 24, b->minor);
+    hb_w32(p + 32, 1);
+    hb_w32(p + 36, root);
+    hb_w32(p + 40, b->used);
+    hb_w32(p + 44, 1);
+    hb_fix_checksum(p);
     *size = BASE + (size_t)b->used;
     return p;
 }
@@ -351,4 +329,13 @@ size_t hb_walk_everything(nthive *h, size_t *values, size_t *errors)
     if (errors)
         *errors = errs;
     return keys;
+}
+
+void hb_fix_checksum(uint8_t *b)
+{
+    uint32_t x = 0;
+    for (int i = 0; i < 127; i++)
+        x ^= hb_r32(b + 4 * i);
+    x = x == 0 ? 1 : x == 0xFFFFFFFFu ? 0xFFFFFFFEu : x;
+    hb_w32(b + 508, x);
 }

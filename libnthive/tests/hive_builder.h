@@ -18,6 +18,29 @@ typedef struct hb {
 
 #define HB_NONE 0xFFFFFFFFu
 
+/* Little-endian fields, written and read independently of libntcore. */
+static inline void hb_w16(uint8_t *p, uint16_t v)
+{
+    p[0] = (uint8_t)v, p[1] = (uint8_t)(v >> 8);
+}
+static inline void hb_w32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)v, p[1] = (uint8_t)(v >> 8), p[2] = (uint8_t)(v >> 16), p[3] = (uint8_t)(v >> 24);
+}
+static inline uint32_t hb_r32(const uint8_t *p)
+{
+    return p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+static inline void hb_w64(uint8_t *p, uint64_t v)
+{
+    hb_w32(p, (uint32_t)v);
+    hb_w32(p + 4, (uint32_t)(v >> 32));
+}
+
+/* Writes a base block's (or log header's) checksum at byte 508: the XOR of
+ * its first 127 dwords, 0 written as 1 and ~0 as ~1 (from the format). */
+void hb_fix_checksum(uint8_t *base_block);
+
 void hb_init(hb *b, uint32_t minor);
 void hb_free(hb *b);
 /* Appends an allocated cell holding `len` payload bytes (may be NULL =

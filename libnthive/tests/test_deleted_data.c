@@ -19,22 +19,12 @@
 #define BASE 4096u
 #define SEG 16344u
 
-static uint32_t r32(const uint8_t *p)
-{
-    return p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static void w32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)v, p[1] = (uint8_t)(v >> 8), p[2] = (uint8_t)(v >> 16), p[3] = (uint8_t)(v >> 24);
-}
-
 /* Marks a cell free (positive size), or allocated again (negative). */
 static void set_state(uint8_t *file, uint32_t off, int allocated)
 {
-    int32_t size = (int32_t)r32(file + BASE + off);
+    int32_t size = (int32_t)hb_r32(file + BASE + off);
     uint32_t abs = (uint32_t)(size < 0 ? -size : size);
-    w32(file + BASE + off, allocated ? 0u - abs : abs);
+    hb_w32(file + BASE + off, allocated ? 0u - abs : abs);
 }
 
 static uint8_t pattern(size_t i)
@@ -75,16 +65,16 @@ static void build(built *t)
     t->v_old = hb_vk(&t->b, "old", 4, "\11\12\13\14", 4, 1);
     {
         uint8_t entries[8];
-        w32(entries, vl[0]);
-        w32(entries + 4, t->v_old);
+        hb_w32(entries, vl[0]);
+        hb_w32(entries + 4, t->v_old);
         t->old_list = hb_cell(&t->b, entries, 8);
     }
     t->file = hb_finish(&t->b, t->root, &t->size);
     /* Delete live\big: count 2 -> 1, cells freed. */
-    db = r32(hb_payload(&t->b, t->v_live_slack) + 8);
-    t->seglist = r32(hb_payload(&t->b, db) + 4);
+    db = hb_r32(hb_payload(&t->b, t->v_live_slack) + 8);
+    t->seglist = hb_r32(hb_payload(&t->b, db) + 4);
     for (int i = 0; i < 4; i++) {
-        t->segs[i] = r32(hb_payload(&t->b, t->seglist) + 4 * i);
+        t->segs[i] = hb_r32(hb_payload(&t->b, t->seglist) + 4 * i);
         set_state(t->file, t->segs[i], 0);
     }
     set_state(t->file, t->seglist, 0);
@@ -92,15 +82,15 @@ static void build(built *t)
     set_state(t->file, t->v_live_slack, 0);
     hb_put32(&t->b, t->live, 36, 1);
     /* Delete gone\b, then gone: root lists only live. */
-    set_state(t->file, r32(hb_payload(&t->b, t->v_gone_slack) + 8), 0);
+    set_state(t->file, hb_r32(hb_payload(&t->b, t->v_gone_slack) + 8), 0);
     set_state(t->file, t->v_gone_slack, 0);
     hb_put32(&t->b, t->gone, 36, 1);
     set_state(t->file, t->v_gone_list, 0);
-    set_state(t->file, r32(hb_payload(&t->b, t->gone) + 40), 0);
+    set_state(t->file, hb_r32(hb_payload(&t->b, t->gone) + 40), 0);
     set_state(t->file, t->gone, 0);
     hb_put32(&t->b, t->root, 20, 1);
     /* The orphan: freed, listed nowhere. */
-    set_state(t->file, r32(hb_payload(&t->b, t->v_orphan) + 8), 0);
+    set_state(t->file, hb_r32(hb_payload(&t->b, t->v_orphan) + 8), 0);
     set_state(t->file, t->v_orphan, 0);
     set_state(t->file, t->old_list, 0);
     set_state(t->file, t->v_old, 0);
@@ -180,12 +170,12 @@ static void test_big_data(void **state)
     assert_int_equal(dd.length, 0);
     set_state(t.file, t.seglist, 0);
     /* A segment offset that points outside the data: that segment lost. */
-    w32(hb_payload(&t.b, t.seglist) + 4, 0x7FFFFFF8u);
+    hb_w32(hb_payload(&t.b, t.seglist) + 4, 0x7FFFFFF8u);
     assert_int_equal(read_all(&v, &dd), SEG);
     assert_int_equal(dd.state, NTHIVE_DATA_PARTIAL);
-    w32(hb_payload(&t.b, t.seglist) + 4, t.segs[1]);
+    hb_w32(hb_payload(&t.b, t.seglist) + 4, t.segs[1]);
     /* A wrong segment count: not this value's db. */
-    hb_payload(&t.b, r32(hb_payload(&t.b, t.v_live_slack) + 8))[2] = 9;
+    hb_payload(&t.b, hb_r32(hb_payload(&t.b, t.v_live_slack) + 8))[2] = 9;
     read_all(&v, &dd);
     assert_int_equal(dd.state, NTHIVE_DATA_LOST);
     free(t.file);
@@ -211,7 +201,7 @@ static void test_small_data_and_reuse(void **state)
     assert_memory_equal(piece, "xyzzy", 5);
     assert_int_equal(nthive_deleted_data_next(&dd, &piece, &len), NT_END);
     /* Its data cell allocated again: lost (the old API still reads it). */
-    data = r32(hb_payload(&t.b, t.v_orphan) + 8);
+    data = hb_r32(hb_payload(&t.b, t.v_orphan) + 8);
     set_state(t.file, data, 1);
     nthive_deleted_data_init(&v, &dd);
     assert_int_equal(dd.state, NTHIVE_DATA_LOST);
@@ -274,7 +264,7 @@ static void test_owners(void **state)
     assert_int_equal(k.offset, t.live);
     /* A value live lists now is nobody's deleted value. */
     assert_int_equal(
-        nthive_value_owner(&m, r32(hb_payload(&t.b, r32(hb_payload(&t.b, t.live) + 40))), &k, &how, NULL),
+        nthive_value_owner(&m, hb_r32(hb_payload(&t.b, hb_r32(hb_payload(&t.b, t.live) + 40))), &k, &how, NULL),
         NT_ERR_NOT_FOUND);
     /* The orphan: nobody. */
     assert_int_equal(nthive_value_owner(&m, t.v_orphan, &k, &how, NULL), NT_ERR_NOT_FOUND);

@@ -19,32 +19,6 @@
 
 #define BASE 4096u
 
-static void w32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)v, p[1] = (uint8_t)(v >> 8), p[2] = (uint8_t)(v >> 16), p[3] = (uint8_t)(v >> 24);
-}
-
-static uint32_t r32(const uint8_t *p)
-{
-    return p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static void w64(uint8_t *p, uint64_t v)
-{
-    w32(p, (uint32_t)v);
-    w32(p + 4, (uint32_t)(v >> 32));
-}
-
-/* XOR of the first 127 dwords, 0 -> 1, ~0 -> ~1 (written from the format). */
-static void fix_checksum(uint8_t *b)
-{
-    uint32_t x = 0;
-    for (int i = 0; i < 127; i++)
-        x ^= r32(b + 4 * i);
-    x = x == 0 ? 1 : x == 0xFFFFFFFFu ? 0xFFFFFFFEu : x;
-    w32(b + 508, x);
-}
-
 /* Counting allocator: the largest single request and the total live. */
 typedef struct counter {
     size_t peak_request, live, calls;
@@ -81,9 +55,9 @@ static uint8_t *make_primary(size_t *size)
     list = hb_list(&b, "li", &child, 1);
     hb_set_subkeys(&b, root, list, 1);
     file = hb_finish(&b, root, size);
-    w32(file + 4, 3);
-    w32(file + 8, 2);
-    fix_checksum(file);
+    hb_w32(file + 4, 3);
+    hb_w32(file + 8, 2);
+    hb_fix_checksum(file);
     return file;
 }
 
@@ -97,10 +71,10 @@ static void log_init(logbuf *l, const uint8_t *hive, uint32_t seq)
     l->d = calloc(1, 512);
     assert_non_null(l->d);
     memcpy(l->d, hive, 512);
-    w32(l->d + 4, seq);
-    w32(l->d + 8, seq);
-    w32(l->d + 28, 6);
-    fix_checksum(l->d);
+    hb_w32(l->d + 4, seq);
+    hb_w32(l->d + 8, seq);
+    hb_w32(l->d + 28, 6);
+    hb_fix_checksum(l->d);
     l->size = 512;
 }
 
@@ -117,15 +91,15 @@ static size_t log_entry(logbuf *l, uint32_t seq, uint32_t bins, uint32_t count, 
     e = l->d + at;
     memset(e, 0, esize);
     memcpy(e, "HvLE", 4);
-    w32(e + 4, (uint32_t)esize);
-    w32(e + 12, seq);
-    w32(e + 16, bins);
-    w32(e + 20, count);
-    w32(e + 40, off);
-    w32(e + 44, len);
+    hb_w32(e + 4, (uint32_t)esize);
+    hb_w32(e + 12, seq);
+    hb_w32(e + 16, bins);
+    hb_w32(e + 20, count);
+    hb_w32(e + 40, off);
+    hb_w32(e + 44, len);
     memset(e + 48, fill, len);
-    w64(e + 24, nthive_marvin32(e + 40, esize - 40, NTHIVE_MARVIN32_SEED));
-    w64(e + 32, nthive_marvin32(e, 32, NTHIVE_MARVIN32_SEED));
+    hb_w64(e + 24, nthive_marvin32(e + 40, esize - 40, NTHIVE_MARVIN32_SEED));
+    hb_w64(e + 32, nthive_marvin32(e, 32, NTHIVE_MARVIN32_SEED));
     l->size += esize;
     return at;
 }
@@ -212,7 +186,7 @@ static void test_bad_marvin32(void **state)
     assert_non_null(strstr(rep.log_diag[0].rule, "Marvin32"));
     l.d[second + 48 + 100] ^= 1;
     /* Header hash: the sequence number changed without rehashing. */
-    w32(l.d + second + 12, 3 + 0x100);
+    hb_w32(l.d + second + 12, 3 + 0x100);
     assert_int_equal(replay_checked(p, size, &log, 1, &rep), NT_OK);
     assert_int_equal(rep.entries, 1);
     assert_int_equal(rep.log_diag[0].offset, second + 32);
@@ -250,9 +224,9 @@ static void test_bad_sequence(void **state)
     assert_true(rep.entries <= 4);
     free(l.d);
     /* Sequence numbers at the top of the range: no wrap-around loop. */
-    w32(p + 4, 0xFFFFFFFFu);
-    w32(p + 8, 0xFFFFFFFEu);
-    fix_checksum(p);
+    hb_w32(p + 4, 0xFFFFFFFFu);
+    hb_w32(p + 8, 0xFFFFFFFEu);
+    hb_fix_checksum(p);
     log_init(&l, p, 0xFFFFFFFEu);
     log_entry(&l, 0xFFFFFFFEu, bins, 1, 0, 512, 0);
     log_entry(&l, 0xFFFFFFFFu, bins, 1, 0, 512, 0);
@@ -264,9 +238,9 @@ static void test_bad_sequence(void **state)
     /* A log older than the primary (log 2, primary 9/8) is not applied. */
     log_init(&l, p, 2);
     log_entry(&l, 2, bins, 1, 0, 512, 0);
-    w32(p + 4, 9);
-    w32(p + 8, 8);
-    fix_checksum(p);
+    hb_w32(p + 4, 9);
+    hb_w32(p + 8, 8);
+    hb_fix_checksum(p);
     log = (nthive_log){l.d, l.size};
     assert_int_equal(replay_checked(p, size, &log, 1, &rep), NT_ERR_NOT_FOUND);
     assert_int_equal(rep.entries, 0);
@@ -298,8 +272,8 @@ static void test_huge_page_counts(void **state)
     for (size_t i = 0; i < sizeof lens / sizeof *lens; i++) {
         log_init(&l, p, 2);
         log_entry(&l, 2, bins, 1, 0, 512, 0);
-        w32(l.d + 512 + 44, lens[i]);
-        w64(l.d + 512 + 24, nthive_marvin32(l.d + 512 + 40, r32(l.d + 512 + 4) - 40, NTHIVE_MARVIN32_SEED));
+        hb_w32(l.d + 512 + 44, lens[i]);
+        hb_w64(l.d + 512 + 24, nthive_marvin32(l.d + 512 + 40, hb_r32(l.d + 512 + 4) - 40, NTHIVE_MARVIN32_SEED));
         log = (nthive_log){l.d, l.size};
         assert_int_equal(replay_checked(p, size, &log, 1, &rep), NT_ERR_NOT_FOUND);
         assert_int_equal(rep.log_diag[0].status, NT_ERR_CORRUPT);
@@ -341,11 +315,11 @@ static void test_growth_bounded(void **state)
         uint8_t *o = calloc(1, lsize);
         assert_non_null(o);
         memcpy(o, p, 512);
-        w32(o + 4, 3);
-        w32(o + 8, 3);
-        w32(o + 28, 1);
-        w32(o + 40, big);
-        fix_checksum(o);
+        hb_w32(o + 4, 3);
+        hb_w32(o + 8, 3);
+        hb_w32(o + 28, 1);
+        hb_w32(o + 40, big);
+        hb_fix_checksum(o);
         memcpy(o + 512, "DIRT", 4);
         o[516] = 1;
         log = (nthive_log){o, lsize};

@@ -19,35 +19,6 @@
 
 #define BASE 4096u
 
-static void w32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)v, p[1] = (uint8_t)(v >> 8), p[2] = (uint8_t)(v >> 16), p[3] = (uint8_t)(v >> 24);
-}
-
-static uint32_t r32(const uint8_t *p)
-{
-    return p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static void w64(uint8_t *p, uint64_t v)
-{
-    w32(p, (uint32_t)v);
-    w32(p + 4, (uint32_t)(v >> 32));
-}
-
-/* Checksum written independently of the library: XOR of 127 dwords. */
-static void fix_checksum(uint8_t *b)
-{
-    uint32_t x = 0;
-    for (int i = 0; i < 127; i++)
-        x ^= r32(b + 4 * i);
-    if (x == 0xFFFFFFFFu)
-        x = 0xFFFFFFFEu;
-    if (x == 0)
-        x = 1;
-    w32(b + 508, x);
-}
-
 /* A hive: root "ROOT" with one subkey whose 4-letter name is `name`. */
 static uint8_t *make_hive(const char *name, size_t *size)
 {
@@ -90,10 +61,10 @@ static void log_init(logbuf *l, const uint8_t *hive, uint32_t seq, uint32_t type
     l->d = calloc(1, 512);
     assert_non_null(l->d);
     memcpy(l->d, hive, 512);
-    w32(l->d + 4, seq);
-    w32(l->d + 8, seq);
-    w32(l->d + 28, type);
-    fix_checksum(l->d);
+    hb_w32(l->d + 4, seq);
+    hb_w32(l->d + 8, seq);
+    hb_w32(l->d + 28, type);
+    hb_fix_checksum(l->d);
     l->size = 512;
 }
 
@@ -108,23 +79,23 @@ static void log_entry(logbuf *l, uint32_t seq, uint32_t bins, uint32_t off, cons
     e = l->d + l->size;
     memset(e, 0, esize);
     memcpy(e, "HvLE", 4);
-    w32(e + 4, (uint32_t)esize);
-    w32(e + 12, seq);
-    w32(e + 16, bins);
-    w32(e + 20, 1);
-    w32(e + 40, off);
-    w32(e + 44, len);
+    hb_w32(e + 4, (uint32_t)esize);
+    hb_w32(e + 12, seq);
+    hb_w32(e + 16, bins);
+    hb_w32(e + 20, 1);
+    hb_w32(e + 40, off);
+    hb_w32(e + 44, len);
     memcpy(e + 48, page, len);
-    w64(e + 24, nthive_marvin32(e + 40, esize - 40, NTHIVE_MARVIN32_SEED));
-    w64(e + 32, nthive_marvin32(e, 32, NTHIVE_MARVIN32_SEED));
+    hb_w64(e + 24, nthive_marvin32(e + 40, esize - 40, NTHIVE_MARVIN32_SEED));
+    hb_w64(e + 32, nthive_marvin32(e, 32, NTHIVE_MARVIN32_SEED));
     l->size += esize;
 }
 
 static void make_dirty(uint8_t *hive, uint32_t seq1, uint32_t seq2)
 {
-    w32(hive + 4, seq1);
-    w32(hive + 8, seq2);
-    fix_checksum(hive);
+    hb_w32(hive + 4, seq1);
+    hb_w32(hive + 8, seq2);
+    hb_fix_checksum(hive);
 }
 
 typedef struct fixture {
@@ -156,8 +127,8 @@ static void fixture_free(fixture *f)
 
 static void check_clean(const uint8_t *out, size_t size, uint32_t seq)
 {
-    assert_int_equal(r32(out + 4), seq);
-    assert_int_equal(r32(out + 8), seq);
+    assert_int_equal(hb_r32(out + 4), seq);
+    assert_int_equal(hb_r32(out + 8), seq);
     assert_int_equal(nthive_dirty(out, size), 0);
 }
 
@@ -242,9 +213,9 @@ static void test_new_format_grows_hive(void **state)
     /* Entry 4 adds a bin after the old end. */
     memset(bin, 0, sizeof bin);
     memcpy(bin, "hbin", 4);
-    w32(bin + 4, bins);
-    w32(bin + 8, 4096);
-    w32(bin + 32, 4096 - 32); /* one free cell */
+    hb_w32(bin + 4, bins);
+    hb_w32(bin + 8, 4096);
+    hb_w32(bin + 32, 4096 - 32); /* one free cell */
     log_entry(&f.log2, 4, bins + 4096, bins, bin, 4096);
     nthive_log logs[2] = {{f.log1.d, f.log1.size}, {f.log2.d, f.log2.size}};
     assert_int_equal(nthive_replay_size(f.primary, f.size, logs, 2, &cap, &rep), NT_OK);
@@ -256,7 +227,7 @@ static void test_new_format_grows_hive(void **state)
     assert_int_equal(rep.new_bins_size, bins + 4096);
     assert_int_equal(rep.final_seq, 5);
     check_clean(out, got, 5);
-    assert_int_equal(r32(out + 40), bins + 4096);
+    assert_int_equal(hb_r32(out + 40), bins + 4096);
     assert_int_equal(nthive_open(&h, out, got), NT_OK);
     nthive_get_info(&h, &in);
     assert_int_equal(in.bad_bins, 0);
@@ -282,7 +253,7 @@ static void test_base_block_recovered(void **state)
     assert_int_equal(nthive_replay(f.primary, f.size, logs, 2, out, cap, &got, &rep), NT_OK);
     assert_true(rep.base_recovered);
     assert_int_equal(rep.entries, 2);
-    assert_int_equal(r32(out + 28), 0); /* a primary again */
+    assert_int_equal(hb_r32(out + 28), 0); /* a primary again */
     check_clean(out, got, 4);
     child_name(out, got, name, sizeof name);
     assert_string_equal(name, "CCCC");
@@ -359,7 +330,7 @@ static void test_damaged_logs(void **state)
         memcpy(copy, f.log2.d, f.log2.size);
         copy[pos] ^= (uint8_t)(0x5A + pos);
         if (pos % 3 == 0 && pos + 4 <= f.log2.size)
-            w32(copy + (pos & ~(size_t)3), 0xFFFFFFF0u);
+            hb_w32(copy + (pos & ~(size_t)3), 0xFFFFFFF0u);
         nthive_log logs[2] = {{f.log1.d, f.log1.size}, {copy, f.log2.size}};
         int st = nthive_replay_size(f.primary, f.size, logs, 2, &cap, &rep);
         assert_true(st == NT_OK || st == NT_ERR_NOT_FOUND);
@@ -399,8 +370,8 @@ static void test_marvin32_windows(void **state)
         skip();
     assert_true(size >= 512 + 24064);
     assert_memory_equal(d + 512, "HvLE", 4);
-    assert_true(nthive_marvin32(d + 512, 32, NTHIVE_MARVIN32_SEED) == (r32(d + 544) | (uint64_t)r32(d + 548) << 32));
-    assert_true(nthive_marvin32(d + 552, 24064 - 40, NTHIVE_MARVIN32_SEED) == (r32(d + 536) | (uint64_t)r32(d + 540) << 32));
+    assert_true(nthive_marvin32(d + 512, 32, NTHIVE_MARVIN32_SEED) == (hb_r32(d + 544) | (uint64_t)hb_r32(d + 548) << 32));
+    assert_true(nthive_marvin32(d + 552, 24064 - 40, NTHIVE_MARVIN32_SEED) == (hb_r32(d + 536) | (uint64_t)hb_r32(d + 540) << 32));
     free(d);
 }
 
