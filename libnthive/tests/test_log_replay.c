@@ -156,6 +156,9 @@ static void test_new_format_out_of_order(void **state)
     assert_int_equal(rep.logs_applied, 3);
     assert_false(rep.stopped_early);
     check_clean(out, got, 4);
+    /* The hive bins are the modified hive's, byte for byte. */
+    assert_int_equal(got, f.size);
+    assert_memory_equal(out + BASE, f.v3 + BASE, f.size - BASE);
     child_name(out, got, name, sizeof name);
     assert_string_equal(name, "CCCC");
     /* The primary itself is untouched. */
@@ -297,7 +300,8 @@ static void test_old_format(void **state)
     assert_int_equal(rep.log_diag[0].status, NT_ERR_NOT_FOUND); /* empty */
     assert_int_equal(rep.log_diag[2].status, NT_ERR_CORRUPT);   /* truncated */
     check_clean(out, got, 3);
-    assert_memory_equal(out + BASE, f.v2 + BASE, 1024);
+    assert_int_equal(got, f.size);
+    assert_memory_equal(out + BASE, f.v2 + BASE, f.size - BASE); /* byte for byte */
     child_name(out, got, name, sizeof name);
     assert_string_equal(name, "BBBB");
     /* A dirty vector that promises more pages than the log holds. */
