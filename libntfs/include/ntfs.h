@@ -115,7 +115,7 @@ enum ntfs_namespace {
 #define NTFS_REPARSE_TAG_SYMLINK 0xA000000Cu
 
 typedef struct ntfs_config {
-    /* Passed to read, lock and unlock. */
+    /* Passed to read, lock, unlock and parallel. */
     void *ctx;
     /* Reads `len` bytes at byte `offset` of the volume into `buf`. Returns 0
      * (NT_OK) when all bytes were read, anything else is an I/O error. */
@@ -135,6 +135,19 @@ typedef struct ntfs_config {
      * between threads. */
     void (*lock)(void *ctx);
     void (*unlock)(void *ctx);
+    /* Optional (parallel NULL and parallel_width 0, or parallel set and
+     * parallel_width >= 1): lets a read decode independent pieces on
+     * several CPUs. parallel(ctx, n, job, arg) must run job(arg, i) once
+     * for every i in 0..n-1, in any order and possibly concurrently, and
+     * return when all have run. The jobs only decode into disjoint memory
+     * the library prepared; they never call back into libntfs, the
+     * allocator or `read`, and the calling thread keeps the volume lock
+     * until parallel returns. parallel_width is how many jobs are worth
+     * making at once (e.g. the CPU count; the library makes at most 16).
+     * When NULL, everything runs on the caller's thread. Used for WOF
+     * reads that cover several whole chunks (ntfs_stream_read). */
+    void (*parallel)(void *ctx, size_t n, void (*job)(void *arg, size_t i), void *arg);
+    unsigned parallel_width;
 } ntfs_config;
 
 typedef struct ntfs_volume ntfs_volume;
@@ -149,7 +162,8 @@ typedef struct ntfs_dir ntfs_dir;
  * reads $MFT's own run list (with $MFTMirr as fallback for the first
  * records) and loads $UpCase. `*out` receives a handle to pass to
  * ntfs_unmount. `config` is copied.
- * Errors: NT_ERR_INVALID (missing callback, or only one of lock/unlock),
+ * Errors: NT_ERR_INVALID (missing callback, only one of lock/unlock, or
+ * parallel without parallel_width or the reverse),
  * NT_ERR_CORRUPT (no usable boot sector or $MFT, more than 2^32 clusters,
  * or a volume larger than config->volume_size when that is set; `diag`,
  * when not NULL, receives the diagnostic),

@@ -127,7 +127,7 @@ int ntfs_mount(const ntfs_config *cfg, ntfs_volume **out, nt_diag *diag)
     if (diag)
         nt_diag_clear(diag);
     if (!cfg || !cfg->read || !cfg->allocator.alloc || !cfg->allocator.free ||
-        (!cfg->lock) != (!cfg->unlock))
+        (!cfg->lock) != (!cfg->unlock) || (!cfg->parallel) != (!cfg->parallel_width))
         return NT_ERR_INVALID;
     v = NT_NEW(&cfg->allocator, ntfs_volume);
     if (!v)

@@ -1,13 +1,27 @@
 /* wof_stream.c - the unnamed $DATA of a WOF ("Compact OS") file, read
  * through its WofCompressedData stream: chunk table entries come through
  * a small window, chunks are decompressed into the caller's buffer when
- * the read covers them whole, else into a few cached chunk buffers. */
+ * the read covers them whole, else into a few cached chunk buffers.
+ *
+ * A read covering several whole chunks batches them: their stored bytes
+ * are contiguous in the stream, so one read fetches up to BATCH_BYTES of
+ * output's worth into a staging buffer, and the batch is decoded in
+ * groups of consecutive chunks, each with its own workspace, through the
+ * config's parallel hook when there is one (the chunks are independent). */
 #include "wof_stream.h"
 
 #include "wof.h"
 
 /* Bytes of chunk table read at a time (a multiple of 8). */
 #define TABLE_WINDOW 4096u
+/* Uncompressed bytes one batch covers at most (a multiple of every chunk
+ * size): bounds the staging buffer, which holds the batch's stored bytes
+ * and a chunk never stores more than it decodes to. */
+#define BATCH_BYTES ((size_t)1 << 20)
+/* Decoding groups (jobs) of one batch at most. */
+#define MAX_GROUPS 16u
+/* No failed chunk in a group. */
+#define NO_FAILURE ((size_t)-1)
 /* A WOF reparse value: tag, length, reserved, then 16 bytes that matter. */
 #define WOF_REPARSE_MAX 64u
 
@@ -33,6 +47,22 @@ struct ntfs_wof_reader {
     size_t table_len;   /* valid bytes in table (0 = empty) */
     uint64_t tick;
     wof_slot slots[NTFS_WOF_CACHE_CHUNKS];
+    /* Batches, allocated on first use and kept until close. Memory: a
+     * staging buffer of min(n_chunks, BATCH_BYTES / chunk_size) chunks
+     * (<= 1 MiB), as many chunk descriptors (<= 256 * 40 bytes), and per
+     * decoding group beyond the first an LZX workspace (LZX) or per group
+     * the ~10 KiB XPRESS pair workspace, for at most MAX_GROUPS groups
+     * (parallel_width, capped). When any of it cannot be had, reads take
+     * the chunk-at-a-time path, which needs none of it. */
+    uint8_t *stage;
+    ntfs_wof_chunk *bchunks;
+    size_t batch_max;      /* chunks per batch; 0 = not allocated yet */
+    bool batch_nomem;      /* staging could not be had: no batches */
+    uint64_t no_batch_end; /* chunks below this one are read one at a time */
+    unsigned groups;       /* group workspaces ready */
+    bool groups_nomem;     /* no more group workspaces can be had */
+    void *group_ws[MAX_GROUPS];   /* LZX workspaces ([0] is `workspace`) */
+    void *group_pair[MAX_GROUPS]; /* XPRESS pair workspaces (may be NULL) */
 };
 
 /* Copies a wof.c diagnostic into the volume's, with the file's record. */
@@ -101,6 +131,13 @@ void ntfs_wof_reader_close(ntfs_volume *v, ntfs_wof_reader *r)
     nt_free(&v->a, r->in, r->geo.chunk_size, 16);
     nt_free(&v->a, r->in2, r->geo.chunk_size, 16);
     nt_free(&v->a, r->pair_ws, r->pair_ws_size, 16);
+    nt_free(&v->a, r->stage, r->batch_max * r->geo.chunk_size, 16);
+    nt_free(&v->a, r->bchunks, r->batch_max * sizeof *r->bchunks, _Alignof(ntfs_wof_chunk));
+    for (i = 0; i < r->groups; i++) {
+        if (i > 0)
+            nt_free(&v->a, r->group_ws[i], r->workspace_size, 16);
+        nt_free(&v->a, r->group_pair[i], r->pair_ws_size, 16);
+    }
     ntfs_data_free(v, &r->wcd);
     NT_DELETE(&v->a, r, ntfs_wof_reader);
 }
@@ -168,14 +205,16 @@ static int wcd_read(ntfs_volume *v, ntfs_wof_reader *r, uint64_t sid, uint64_t o
     return NT_OK;
 }
 
-/* Locates chunk `index`, reading its table entries through the window. */
-static int locate(ntfs_volume *v, ntfs_wof_reader *r, uint64_t sid, uint64_t index, ntfs_wof_chunk *c)
+/* Locates chunk `index`, reading its table entries through the window;
+ * a corrupt table is described in *diag, not reported. */
+static int locate_diag(ntfs_volume *v, ntfs_wof_reader *r, uint64_t sid, uint64_t index, ntfs_wof_chunk *c,
+                       nt_diag *diag)
 {
     uint64_t toff;
     size_t need;
-    nt_diag diag;
     int rc;
 
+    nt_diag_clear(diag);
     rc = ntfs_wof_chunk_entries(&r->geo, index, &toff, &need);
     if (rc)
         return rc;
@@ -189,8 +228,15 @@ static int locate(ntfs_volume *v, ntfs_wof_reader *r, uint64_t sid, uint64_t ind
         r->table_off = toff;
         r->table_len = n;
     }
-    nt_diag_clear(&diag);
-    rc = ntfs_wof_locate_chunk(&r->geo, index, need ? r->table + (toff - r->table_off) : 0, need, c, &diag);
+    return ntfs_wof_locate_chunk(&r->geo, index, need ? r->table + (toff - r->table_off) : 0, need, c, diag);
+}
+
+/* locate_diag, reporting a corrupt table on the volume. */
+static int locate(ntfs_volume *v, ntfs_wof_reader *r, uint64_t sid, uint64_t index, ntfs_wof_chunk *c)
+{
+    nt_diag diag;
+    int rc = locate_diag(v, r, sid, index, c, &diag);
+
     return wof_fail(v, r, rc, &diag);
 }
 
@@ -291,6 +337,217 @@ static int cached_chunk(ntfs_volume *v, ntfs_wof_reader *r, uint64_t sid, const 
     return NT_OK;
 }
 
+/* ---- batches ---------------------------------------------------------- */
+
+/* One batch being decoded: what the jobs share (read-only) and what each
+ * group reports. A group decodes its chunks in order and stops at its
+ * first failure, so the lowest failing group holds the lowest failing
+ * chunk of the batch. */
+typedef struct wof_batch {
+    const ntfs_wof_stream *geo;
+    const ntfs_wof_chunk *chunks;
+    const uint8_t *stage; /* stored bytes of chunks[0] onwards */
+    uint8_t *dst;         /* output of chunks[0] onwards */
+    size_t n, groups;
+    bool even; /* groups start at even indexes (XPRESS pairs) */
+    struct {
+        void *ws, *pair_ws;
+        size_t failed; /* index in chunks, NO_FAILURE when all decoded */
+        int rc;
+        nt_diag diag;
+    } g[MAX_GROUPS];
+} wof_batch;
+
+/* Group `gi`'s chunks: [n * gi / groups, n * (gi + 1) / groups), rounded
+ * to even indexes for XPRESS so pairs are not split. */
+static size_t group_start(const wof_batch *b, size_t gi)
+{
+    size_t at = b->n * gi / b->groups;
+
+    if (gi == b->groups)
+        return b->n;
+    return b->even ? at & ~(size_t)1 : at;
+}
+
+/* A job: decodes one group. Touches only its group's slot, its
+ * workspaces and its chunks' output; calls nothing that reports. */
+static void batch_job(void *arg, size_t gi)
+{
+    wof_batch *b = arg;
+    size_t i = group_start(b, gi), end = group_start(b, gi + 1);
+    uint64_t base_off = b->chunks[0].offset, base_file = b->chunks[0].file_offset;
+
+    b->g[gi].failed = NO_FAILURE;
+    while (i < end) {
+        const ntfs_wof_chunk *c = &b->chunks[i];
+        const uint8_t *src = b->stage + (c->offset - base_off);
+        uint8_t *dst = b->dst + (c->file_offset - base_file);
+        int rc;
+
+        nt_diag_clear(&b->g[gi].diag);
+        if (c->stored) {
+            nt_memcpy(dst, src, c->uncompressed_len);
+            i++;
+            continue;
+        }
+        if (b->g[gi].pair_ws && i + 1 < end && !c[1].stored) {
+            const ntfs_wof_chunk *cp[2] = {c, c + 1};
+            const uint8_t *sp[2] = {src, b->stage + (c[1].offset - base_off)};
+            uint8_t *dp[2] = {dst, b->dst + (c[1].file_offset - base_file)};
+            rc = ntfs_wof_decompress_chunk_pair(b->geo, cp, sp, dp, b->g[gi].pair_ws, &b->g[gi].diag);
+            if (rc == NT_OK) {
+                i += 2;
+                continue;
+            }
+            /* Which of the two failed: the first, decoded alone, says. */
+            nt_diag_clear(&b->g[gi].diag);
+            rc = ntfs_wof_decompress_chunk(b->geo, c, src, c->compressed_len, dst, c->uncompressed_len,
+                                           b->g[gi].ws, &b->g[gi].diag);
+            if (rc == NT_OK) {
+                i++;
+                continue; /* the second fails again, alone */
+            }
+        } else {
+            rc = ntfs_wof_decompress_chunk(b->geo, c, src, c->compressed_len, dst, c->uncompressed_len,
+                                           b->g[gi].ws, &b->g[gi].diag);
+        }
+        if (rc) {
+            b->g[gi].failed = i;
+            b->g[gi].rc = rc;
+            return;
+        }
+        i++;
+    }
+}
+
+/* The staging buffer and chunk descriptors, allocated on first use.
+ * false when they cannot be had (then never retried). */
+static bool batch_ready(ntfs_volume *v, ntfs_wof_reader *r)
+{
+    size_t max;
+
+    if (r->batch_max)
+        return true;
+    if (r->batch_nomem)
+        return false;
+    max = BATCH_BYTES / r->geo.chunk_size;
+    if (r->geo.n_chunks < max)
+        max = (size_t)r->geo.n_chunks;
+    r->stage = nt_alloc(&v->a, max * r->geo.chunk_size, 16);
+    r->bchunks = r->stage ? nt_alloc(&v->a, max * sizeof *r->bchunks, _Alignof(ntfs_wof_chunk)) : 0;
+    if (!r->bchunks) {
+        nt_free(&v->a, r->stage, max * r->geo.chunk_size, 16);
+        r->stage = 0;
+        r->batch_nomem = true;
+        return false;
+    }
+    r->batch_max = max;
+    return true;
+}
+
+/* Makes up to `want` groups' workspaces ready; returns how many are
+ * (at least 1: group 0 has the reader's LZX workspace and decodes XPRESS
+ * chunks singly when it gets no pair workspace). */
+static unsigned groups_ready(ntfs_volume *v, ntfs_wof_reader *r, unsigned want)
+{
+    while (r->groups < want && !r->groups_nomem) {
+        unsigned k = r->groups;
+        void *ws = k == 0 ? r->workspace : 0, *pair = 0;
+        if (r->workspace_size && !ws)
+            ws = nt_alloc(&v->a, r->workspace_size, 16);
+        if (r->pair_ws_size)
+            pair = nt_alloc(&v->a, r->pair_ws_size, 16);
+        if ((r->workspace_size && !ws) || (r->pair_ws_size && !pair)) {
+            if (k > 0)
+                nt_free(&v->a, ws, r->workspace_size, 16);
+            nt_free(&v->a, pair, r->pair_ws_size, 16);
+            r->groups_nomem = true;
+            break;
+        }
+        r->group_ws[k] = ws;
+        r->group_pair[k] = pair;
+        r->groups++;
+    }
+    return r->groups ? r->groups : 1;
+}
+
+/* Reads and decodes a batch of whole chunks starting with c0 (located)
+ * into dst, which has room for `room` bytes. *done receives the bytes
+ * produced: 0 when no batch was made (fewer than two chunks, no memory,
+ * or the stream could not be read in one go), and the caller then reads
+ * chunk c0 the usual way. Errors: as decode() would give for the lowest
+ * failing chunk. */
+static int read_batch(ntfs_volume *v, ntfs_wof_reader *r, uint64_t sid, const ntfs_wof_chunk *c0, uint8_t *dst,
+                      size_t room, size_t *done)
+{
+    uint64_t size = r->geo.uncompressed_size, start, end;
+    size_t n = 1, out, gi;
+    unsigned want = 1;
+    wof_batch b;
+    nt_diag diag;
+    int rc;
+
+    *done = 0;
+    if (c0->index < r->no_batch_end || !batch_ready(v, r))
+        return NT_OK;
+    r->bchunks[0] = *c0;
+    out = c0->uncompressed_len;
+    while (n < r->batch_max && c0->index + n < r->geo.n_chunks) {
+        ntfs_wof_chunk *c = &r->bchunks[n], *prev = c - 1;
+        uint64_t at = (c0->index + n) * r->geo.chunk_size;
+        uint64_t ulen = size - at < r->geo.chunk_size ? size - at : r->geo.chunk_size;
+        /* A chunk the table does not place is left to the caller's loop,
+         * which reports it once the chunks before it are done. */
+        if (ulen > room - out || locate_diag(v, r, sid, c0->index + n, c, &diag) != NT_OK ||
+            c->offset != prev->offset + prev->compressed_len)
+            break;
+        out += c->uncompressed_len;
+        n++;
+    }
+    if (n < 2)
+        return NT_OK;
+    start = c0->offset;
+    end = r->bchunks[n - 1].offset + r->bchunks[n - 1].compressed_len;
+    if (wcd_read(v, r, sid, start, r->stage, (size_t)(end - start)) != NT_OK) {
+        /* One chunk at a time tells which one cannot be read. */
+        r->no_batch_end = c0->index + n;
+        return NT_OK;
+    }
+
+    if (v->cfg.parallel)
+        want = v->cfg.parallel_width < MAX_GROUPS ? v->cfg.parallel_width : MAX_GROUPS;
+    /* XPRESS groups of at least two chunks, so each can pair. */
+    if (want > (r->pair_ws_size ? n / 2 : n))
+        want = (unsigned)(r->pair_ws_size ? n / 2 : n);
+    if (want < 1)
+        want = 1;
+    b.geo = &r->geo;
+    b.chunks = r->bchunks;
+    b.stage = r->stage;
+    b.dst = dst;
+    b.n = n;
+    b.even = r->pair_ws_size != 0;
+    b.groups = groups_ready(v, r, want);
+    if (b.groups > want)
+        b.groups = want;
+    for (gi = 0; gi < b.groups; gi++) {
+        b.g[gi].ws = r->groups ? r->group_ws[gi] : r->workspace;
+        b.g[gi].pair_ws = r->groups ? r->group_pair[gi] : 0;
+    }
+    if (b.groups > 1)
+        v->cfg.parallel(v->cfg.ctx, b.groups, batch_job, &b);
+    else
+        batch_job(&b, 0);
+    for (gi = 0; gi < b.groups; gi++) {
+        if (b.g[gi].failed == NO_FAILURE)
+            continue;
+        rc = b.g[gi].rc;
+        return wof_fail(v, r, rc, &b.g[gi].diag);
+    }
+    *done = out;
+    return NT_OK;
+}
+
 int ntfs_wof_reader_read(ntfs_volume *v, ntfs_wof_reader *r, uint64_t sid, uint64_t off, void *vbuf,
                          size_t len, size_t *got)
 {
@@ -318,6 +575,14 @@ int ntfs_wof_reader_read(ntfs_volume *v, ntfs_wof_reader *r, uint64_t sid, uint6
             n = len - done;
         if (in_chunk == 0 && n == c.uncompressed_len) {
             ntfs_wof_chunk c1;
+            size_t batched;
+            rc = read_batch(v, r, sid, &c, buf + done, len - done, &batched);
+            if (rc)
+                return rc;
+            if (batched) {
+                done += batched;
+                continue;
+            }
             /* Two whole compressed chunks in a row: decode them as a pair.
              * Anything unusual about the second (out of the read, stored,
              * not locatable) leaves it to the next turn of the loop, which
