@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "common_parallel.h"
 #include "common_ntfs.h"
 #include "ntfs_cli.h"
 
@@ -79,6 +80,11 @@ int cli_ntfs_image_open(cli_ntfs_image *im, const cli_ntfs_opts *o)
     cfg.read = cli_ntfs_image_read;
     cfg.allocator = im->arena.iface;
     cfg.volume_size = im->size;
+    /* WOF reads decode batches of chunks on every CPU (NTKIT_THREADS). */
+    if (cli_parallel_width() > 1) {
+        cfg.parallel = cli_parallel_run;
+        cfg.parallel_width = cli_parallel_width();
+    }
     rc = ntfs_mount(&cfg, &im->vol, &diag);
     if (rc) {
         int ec = cli_ntfs_ireport(im, rc, &diag, "cannot mount");
@@ -93,6 +99,7 @@ void cli_ntfs_image_close(cli_ntfs_image *im)
 {
     ntfs_unmount(im->vol);
     im->vol = NULL;
+    cli_parallel_shutdown();
     cli_arena_fini(&im->arena);
     cli_image_close(im->img);
     im->img = NULL;
