@@ -37,6 +37,10 @@ WOF_TAG = 0x80000017
 ALGOS = {0: ("xpress4k", 4096, 1), 1: ("lzx", 32768, 2),
          2: ("xpress8k", 8192, 1), 3: ("xpress16k", 16384, 1)}
 SIZES = [0, 1, 4095, 4096, 4097, (1 << 20) + 123]
+# Several 1 MiB read batches (XPRESS4K and LZX): test_wof_read reads them
+# across batch boundaries, and cat reads them with and without threads.
+BIG_SIZE = (3 << 20) + 99
+THREADS = ("1", "4")
 
 
 def skip(why):
@@ -161,6 +165,15 @@ def main():
                 with open(os.path.join(plain, name), "wb") as f:
                     f.write(data)
                 expect["/" + name] = hashlib.sha256(data).hexdigest()
+        for algo in (0, 1):
+            aname, cs, _ = ALGOS[algo]
+            data = plaintext(algo * 1000 + BIG_SIZE, BIG_SIZE)
+            stream, _ = wof_stream(wim, algo, data)
+            name = "%s_%d" % (aname, BIG_SIZE)
+            put_wof(mnt, name, BIG_SIZE, stream, reparse(algo))
+            with open(os.path.join(plain, name), "wb") as f:
+                f.write(data)
+            expect["/" + name] = hashlib.sha256(data).hexdigest()
         # Damage (XPRESS4K and LZX, 5 chunks and more).
         for algo in (0, 1):
             aname, cs, _ = ALGOS[algo]
@@ -202,24 +215,29 @@ def main():
         unmount(proc, mnt)
         os.rmdir(mnt)
 
+    # Whole chunks are read in batches decoded on several threads: every
+    # file is read with one thread (NTKIT_THREADS=1) and with four.
     failures = 0
-    for path, digest in sorted(expect.items()):
-        r = subprocess.run([ntkit, "ntfs", "cat", img, path], capture_output=True, timeout=120)
-        got = hashlib.sha256(r.stdout).hexdigest()
-        if r.returncode != 0 or got != digest:
-            failures += 1
-            print("FAIL %s: exit %d, sha256 %s, want %s; stderr: %s"
-                  % (path, r.returncode, got, digest, r.stderr.decode(errors="replace").strip()))
-        else:
-            print("ok   %s (%d bytes)" % (path, len(r.stdout)))
-    for path, why in sorted(bad.items()):
-        r = subprocess.run([ntkit, "ntfs", "cat", img, path], capture_output=True, timeout=120)
-        err = r.stderr.decode(errors="replace").strip()
-        if r.returncode != 3 or not err.startswith("ntkit:"):
-            failures += 1
-            print("FAIL %s (%s): exit %d (want 3), stderr %r" % (path, why, r.returncode, err))
-        else:
-            print("ok   %s -> exit 3: %s" % (path, err.splitlines()[-1]))
+    for threads in THREADS:
+        env = dict(os.environ, NTKIT_THREADS=threads)
+        for path, digest in sorted(expect.items()):
+            r = subprocess.run([ntkit, "ntfs", "cat", img, path], capture_output=True, timeout=120, env=env)
+            got = hashlib.sha256(r.stdout).hexdigest()
+            if r.returncode != 0 or got != digest:
+                failures += 1
+                print("FAIL %s (threads %s): exit %d, sha256 %s, want %s; stderr: %s"
+                      % (path, threads, r.returncode, got, digest, r.stderr.decode(errors="replace").strip()))
+            else:
+                print("ok   %s (threads %s, %d bytes)" % (path, threads, len(r.stdout)))
+        for path, why in sorted(bad.items()):
+            r = subprocess.run([ntkit, "ntfs", "cat", img, path], capture_output=True, timeout=120, env=env)
+            err = r.stderr.decode(errors="replace").strip()
+            if r.returncode != 3 or not err.startswith("ntkit:"):
+                failures += 1
+                print("FAIL %s (%s, threads %s): exit %d (want 3), stderr %r"
+                      % (path, why, threads, r.returncode, err))
+            else:
+                print("ok   %s (threads %s) -> exit 3: %s" % (path, threads, err.splitlines()[-1]))
     print("%d failure(s)" % failures)
     return 1 if failures else 0
 

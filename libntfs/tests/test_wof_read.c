@@ -1,6 +1,9 @@
 /* Reads of WOF (Compact OS) files through ntfs_stream_read at odd offsets
  * and lengths (the partial-chunk cache path the CLI's aligned reads do not
- * take), and allocation failures at every point of open and read.
+ * take), reads of many whole chunks (batches, decoded through a parallel
+ * hook that runs its jobs in reverse order so ordering bugs show), damaged
+ * chunks inside batches, and allocation failures at every point of open
+ * and read.
  *
  * Oracle: the image and plaintexts cli/tests/ntfs_wof_test.py writes
  * (files made with ntfs-3g, chunks compressed by wimlib). The directory
@@ -20,7 +23,8 @@
 #include "wof.h"
 
 static const char *const files[] = {"xpress4k_1048699", "xpress8k_1048699", "xpress16k_1048699",
-                                    "lzx_1048699",      "lzx_4097",         "xpress4k_4095"};
+                                    "lzx_1048699",      "lzx_4097",         "xpress4k_4095",
+                                    "xpress4k_3145827", "lzx_3145827"};
 
 typedef struct image {
     uint8_t *data;
@@ -62,7 +66,21 @@ static int load_image(image *im)
     return im->data ? 0 : -1;
 }
 
-static int mount_with(image *im, test_allocator *ta, ntfs_volume **v)
+/* The parallel hook of the tests: runs every job, last one first, and
+ * counts the calls and jobs. */
+static size_t hook_calls, hook_jobs;
+
+static void reverse_parallel(void *ctx, size_t n, void (*job)(void *arg, size_t i), void *arg)
+{
+    (void)ctx;
+    hook_calls++;
+    hook_jobs += n;
+    while (n--)
+        job(arg, n);
+}
+
+/* Mounts with the reverse-order hook of `width` jobs (0: no hook). */
+static int mount_width(image *im, test_allocator *ta, unsigned width, ntfs_volume **v)
 {
     ntfs_config cfg;
     memset(&cfg, 0, sizeof cfg);
@@ -70,21 +88,32 @@ static int mount_with(image *im, test_allocator *ta, ntfs_volume **v)
     cfg.read = img_read;
     cfg.allocator = ta->iface;
     cfg.volume_size = im->size;
+    if (width) {
+        cfg.parallel = reverse_parallel;
+        cfg.parallel_width = width;
+    }
     return ntfs_mount(&cfg, v, NULL);
 }
 
-/* Unaligned reads of every test file compared with its plaintext. */
-static void test_unaligned_reads(void **state)
+static int mount_with(image *im, test_allocator *ta, ntfs_volume **v)
+{
+    return mount_width(im, ta, 0, v);
+}
+
+/* Unaligned reads of every test file compared with its plaintext, with
+ * the parallel hook of `width` jobs (0: none). Long reads cover batches
+ * of whole chunks and cross from one batch into the next. */
+static void unaligned_reads(unsigned width)
 {
     image im;
     test_allocator ta;
     ntfs_volume *v;
-    (void)state;
 
     if (load_image(&im))
         skip();
     test_allocator_init(&ta);
-    assert_int_equal(mount_with(&im, &ta, &v), NT_OK);
+    hook_calls = hook_jobs = 0;
+    assert_int_equal(mount_width(&im, &ta, width, &v), NT_OK);
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
         char *pp = path_in(wof_dir(), "plain"), *plainp = path_in(pp, files[i]);
         char vpath[64];
@@ -105,7 +134,8 @@ static void test_unaligned_reads(void **state)
         assert_non_null(buf);
         /* Odd lengths walk the file: reads start and end inside chunks,
          * span several, and repeat (cache hits) or jump back. */
-        static const size_t lens[] = {1, 7, 4095, 4097, 8191, 16385, 32767, 32769, 100000};
+        static const size_t lens[] = {1,     7,     4095,   4097,   8191, 16385, 32767,
+                                      32769, 100000, 1052689, 2097149, 65536, 300001};
         for (off = 0; off < psize; step++) {
             size_t len = lens[step % (sizeof lens / sizeof lens[0])];
             assert_int_equal(ntfs_stream_read(s, off, buf, len, &got), NT_OK);
@@ -115,6 +145,15 @@ static void test_unaligned_reads(void **state)
                 off -= 3000; /* back into a chunk read before */
             else
                 off += got;
+        }
+        /* The rest of the file in one read from offsets at, just before
+         * and just after chunk boundaries: several batches in a row. */
+        static const uint64_t starts[] = {0, 1, 4095, 4096, 98309, 1048576 + 32767};
+        for (size_t k = 0; k < sizeof starts / sizeof starts[0] && starts[k] < psize; k++) {
+            memset(buf, 0xA5, psize);
+            assert_int_equal(ntfs_stream_read(s, starts[k], buf, psize + 1, &got), NT_OK);
+            assert_int_equal(got, psize - starts[k]);
+            assert_memory_equal(buf, plain + starts[k], got);
         }
         assert_int_equal(ntfs_stream_read(s, psize, buf, 10, &got), NT_OK);
         assert_int_equal(got, 0);
@@ -129,23 +168,48 @@ static void test_unaligned_reads(void **state)
     assert_int_equal(ta.bad_frees, 0);
     test_allocator_destroy(&ta);
     free(im.data);
+    /* Batches went through the hook, split into several jobs. */
+    if (width > 1) {
+        assert_true(hook_calls > 0);
+        assert_true(hook_jobs > hook_calls);
+    } else {
+        assert_int_equal(hook_calls, 0);
+    }
+}
+
+static void test_unaligned_reads(void **state)
+{
+    (void)state;
+    unaligned_reads(0);
+}
+
+static void test_unaligned_reads_parallel(void **state)
+{
+    (void)state;
+    unaligned_reads(1);
+    unaligned_reads(3);
+    unaligned_reads(16);
 }
 
 /* Open + one unaligned read of `name` with allocation n failed, for
  * every n: NT_ERR_NOMEM (or success), never a leak or a wrong byte. The
- * read covers several whole chunks (an XPRESS file decodes them in
- * pairs, whose buffers are allocated on first use: when they cannot be,
- * the read still succeeds, one chunk at a time). */
-static void nomem_file(const char *name)
+ * read covers several whole chunks (a batch, whose staging buffer and
+ * per-job workspaces, and an XPRESS file's pair buffers, are allocated on
+ * first use: when they cannot be, the read still succeeds, with fewer
+ * jobs or one chunk at a time). `width`: the parallel hook's. */
+static void nomem_file(const char *name, unsigned width)
 {
+    enum { READ_LEN = 200000 };
     image im;
     char *pp, *plainp;
     size_t psize;
-    uint8_t *plain, buf[70000];
+    uint8_t *plain, *buf;
     char vpath[64];
 
     if (load_image(&im))
         skip();
+    buf = malloc(READ_LEN);
+    assert_non_null(buf);
     pp = path_in(wof_dir(), "plain");
     plainp = path_in(pp, name);
     snprintf(vpath, sizeof vpath, "/%s", name);
@@ -161,17 +225,17 @@ static void nomem_file(const char *name)
 
         test_allocator_init(&ta);
         ta.fail_at = n;
-        rc = mount_with(&im, &ta, &v);
+        rc = mount_width(&im, &ta, width, &v);
         if (rc == NT_OK) {
             rc = ntfs_open_path(v, vpath, &f);
             if (rc == NT_OK) {
                 rc = ntfs_stream_open(f, NTFS_AT_DATA, NULL, &s);
                 ntfs_close(f);
                 if (rc == NT_OK) {
-                    rc = ntfs_stream_read(s, 12345, buf, sizeof buf, &got);
+                    rc = ntfs_stream_read(s, 12345, buf, READ_LEN, &got);
                     if (rc == NT_OK) {
-                        assert_int_equal(got, sizeof buf);
-                        assert_memory_equal(buf, plain + 12345, sizeof buf);
+                        assert_int_equal(got, READ_LEN);
+                        assert_memory_equal(buf, plain + 12345, READ_LEN);
                     }
                     ntfs_stream_close(s);
                 }
@@ -188,6 +252,7 @@ static void nomem_file(const char *name)
         }
         assert_true(n < 10000);
     }
+    free(buf);
     free(plain);
     free(plainp);
     free(pp);
@@ -197,8 +262,205 @@ static void nomem_file(const char *name)
 static void test_nomem(void **state)
 {
     (void)state;
-    nomem_file("lzx_1048699");
-    nomem_file("xpress4k_1048699");
+    nomem_file("lzx_1048699", 0);
+    nomem_file("xpress4k_1048699", 0);
+    nomem_file("lzx_1048699", 3);
+    nomem_file("xpress4k_1048699", 3);
+}
+
+/* The image offset of byte `pos` of a WOF file's stored data (its
+ * WofCompressedData stream), through the runs ntfs_stream_get_run gives. */
+static uint64_t stored_image_offset(const ntfs_stream *s, uint32_t cluster, uint64_t pos)
+{
+    ntfs_run r;
+
+    for (size_t k = 0; ntfs_stream_get_run(s, k, &r) == NT_OK; k++) {
+        uint64_t start = r.vcn * cluster, n = r.length * cluster;
+        if (pos >= start && pos - start < n) {
+            assert_true(r.lcn >= 0);
+            return (uint64_t)r.lcn * cluster + (pos - start);
+        }
+    }
+    fail_msg("stored byte %llu is in no run", (unsigned long long)pos);
+    return 0;
+}
+
+typedef struct damage_case {
+    const char *name;
+    uint32_t algorithm;
+    uint64_t hints[2]; /* damage the first compressed chunk at or after each */
+    size_t nhints;
+} damage_case;
+
+/* Damages the chunks of one case in a copy of the image and reads the
+ * file with and without the reverse-order hook. A read covering the
+ * damaged chunks, whatever batch and job they fall in and in whatever
+ * order the jobs run, must fail as reading the lowest damaged chunk alone
+ * does (NT_ERR_CORRUPT, the chunk's offset in the stream, the file's
+ * record, the same rule), and the chunks before it must read right. */
+static void damaged_case(const damage_case *dc)
+{
+    image im, bad;
+    test_allocator ta;
+    ntfs_volume *v;
+    ntfs_volume_info vi;
+    ntfs_file *f;
+    ntfs_stream *s, *wcd;
+    ntfs_stat st;
+    ntfs_wof_info wi;
+    ntfs_wof_stream geo;
+    ntfs_wof_chunk dmg[2];
+    char vpath[64], *pp, *plainp;
+    uint8_t *stored, *plain, *buf, *out;
+    size_t psize, got, wsize;
+    uint64_t recno;
+    void *ws;
+
+    if (load_image(&im))
+        skip();
+    pp = path_in(wof_dir(), "plain");
+    plainp = path_in(pp, dc->name);
+    plain = test_read_file(plainp, &psize);
+    assert_non_null(plain);
+    snprintf(vpath, sizeof vpath, "/%s", dc->name);
+
+    /* The clean file: its stored stream, geometry and record. */
+    test_allocator_init(&ta);
+    assert_int_equal(mount_with(&im, &ta, &v), NT_OK);
+    assert_int_equal(ntfs_volume_get_info(v, false, &vi), NT_OK);
+    assert_int_equal(ntfs_open_path(v, vpath, &f), NT_OK);
+    assert_int_equal(ntfs_file_stat(f, &st), NT_OK);
+    recno = NTFS_REF_RECORD(st.ref);
+    assert_int_equal(ntfs_stream_open(f, NTFS_AT_DATA, NULL, &s), NT_OK);
+    assert_int_equal(ntfs_stream_open(f, NTFS_AT_DATA, NTFS_WOF_STREAM_NAME, &wcd), NT_OK);
+    ntfs_close(f);
+    stored = malloc((size_t)ntfs_stream_size(wcd));
+    assert_non_null(stored);
+    assert_int_equal(ntfs_stream_read(wcd, 0, stored, (size_t)ntfs_stream_size(wcd), &got), NT_OK);
+    assert_int_equal(got, ntfs_stream_size(wcd));
+    memset(&wi, 0, sizeof wi);
+    wi.algorithm = dc->algorithm;
+    assert_int_equal(ntfs_wof_stream_init(&geo, &wi, psize, got, NULL), NT_OK);
+
+    /* Damage: XPRESS code lengths all 1 (an over-full Huffman code), an
+     * LZX block of type 7; the decoder must reject the chunk alone. */
+    bad.size = im.size;
+    bad.data = malloc(im.size);
+    assert_non_null(bad.data);
+    memcpy(bad.data, im.data, im.size);
+    wsize = (ntfs_wof_workspace_size(dc->algorithm) + 16) / 16 * 16;
+    ws = aligned_alloc(16, wsize);
+    out = malloc(geo.chunk_size);
+    assert_non_null(ws);
+    assert_non_null(out);
+    for (size_t h = 0; h < dc->nhints; h++) {
+        ntfs_wof_chunk *c = &dmg[h];
+        uint64_t k = dc->hints[h];
+        for (;; k++) {
+            assert_true(k < geo.n_chunks && k < dc->hints[h] + 20);
+            assert_int_equal(ntfs_wof_locate_chunk_in_table(&geo, stored, (size_t)geo.table_size, k, c, NULL),
+                             NT_OK);
+            if (!c->stored)
+                break;
+        }
+        memset(stored + c->offset, dc->algorithm == NTFS_WOF_LZX ? 0xFF : 0x11, c->compressed_len);
+        assert_int_equal(ntfs_wof_decompress_chunk(&geo, c, stored + c->offset, c->compressed_len, out,
+                                                   geo.chunk_size, ws, NULL),
+                         NT_ERR_CORRUPT);
+        for (uint32_t b = 0; b < c->compressed_len; b++)
+            bad.data[stored_image_offset(s, vi.cluster_size, c->offset + b)] = stored[c->offset + b];
+    }
+    if (dc->nhints == 2)
+        assert_true(dmg[0].index < dmg[1].index);
+    ntfs_stream_close(s);
+    ntfs_stream_close(wcd);
+    ntfs_unmount(v);
+    assert_int_equal(ta.live_blocks, 0);
+    test_allocator_destroy(&ta);
+
+    buf = malloc(psize);
+    assert_non_null(buf);
+    for (unsigned width = 0; width <= 3; width += 3) {
+        const ntfs_wof_chunk *low = &dmg[0];
+        nt_diag alone, d;
+        int rc;
+        /* Reads that cover the lowest damaged chunk: the whole file, from
+         * odd offsets a few chunks before it, and one ending just past it. */
+        const uint64_t from[] = {0, low->file_offset - (low->index > 3 ? 3 : low->index) * geo.chunk_size + 17,
+                                 low->file_offset > 5000 ? low->file_offset - 5000 : 0};
+        const uint64_t to[] = {psize, psize, low->file_offset + low->uncompressed_len};
+
+        test_allocator_init(&ta);
+        assert_int_equal(mount_width(&bad, &ta, width, &v), NT_OK);
+        assert_int_equal(ntfs_open_path(v, vpath, &f), NT_OK);
+        assert_int_equal(ntfs_stream_open(f, NTFS_AT_DATA, NULL, &s), NT_OK);
+        ntfs_close(f);
+
+        /* The damaged chunk alone: one chunk, no batch. */
+        rc = ntfs_stream_read(s, low->file_offset, buf, low->uncompressed_len, &got);
+        assert_int_equal(rc, NT_ERR_CORRUPT);
+        alone = *ntfs_diag(v);
+        assert_int_equal(alone.status, NT_ERR_CORRUPT);
+        assert_int_equal(alone.offset, low->offset);
+        assert_int_equal(alone.record, recno);
+        assert_non_null(alone.rule);
+
+        for (size_t k = 0; k < sizeof from / sizeof from[0]; k++) {
+            nt_diag other;
+            /* Another failure first, so a stale diagnostic cannot pass. */
+            if (dc->nhints == 2) {
+                rc = ntfs_stream_read(s, dmg[1].file_offset, buf, dmg[1].uncompressed_len, &got);
+                assert_int_equal(rc, NT_ERR_CORRUPT);
+                other = *ntfs_diag(v);
+                assert_int_equal(other.offset, dmg[1].offset);
+            }
+            rc = ntfs_stream_read(s, from[k], buf, (size_t)(to[k] - from[k]), &got);
+            assert_int_equal(rc, NT_ERR_CORRUPT);
+            d = *ntfs_diag(v);
+            assert_int_equal(d.status, alone.status);
+            assert_int_equal(d.offset, alone.offset);
+            assert_int_equal(d.record, alone.record);
+            assert_string_equal(d.rule, alone.rule);
+        }
+        /* Everything before the damage reads right, in one batched read. */
+        assert_int_equal(ntfs_stream_read(s, 0, buf, (size_t)low->file_offset, &got), NT_OK);
+        assert_int_equal(got, low->file_offset);
+        assert_memory_equal(buf, plain, got);
+
+        ntfs_stream_close(s);
+        ntfs_unmount(v);
+        assert_int_equal(ta.live_blocks, 0);
+        assert_int_equal(ta.bad_frees, 0);
+        test_allocator_destroy(&ta);
+    }
+    free(buf);
+    free(out);
+    free(ws);
+    free(bad.data);
+    free(stored);
+    free(plain);
+    free(plainp);
+    free(pp);
+    free(im.data);
+}
+
+/* Batches are 1 MiB of output (256 XPRESS4K or 32 LZX chunks); with a
+ * width of 3 the second batch of an XPRESS4K file is decoded as chunks
+ * 256-339, 340-425 and 426-511, of an LZX file as 32-41, 42-52, 53-63.
+ * A damaged chunk in the middle of a batch; damaged chunks in two jobs
+ * (the later job runs first: the hook reverses them). */
+static void test_damaged_batches(void **state)
+{
+    static const damage_case cases[] = {
+        {"xpress4k_3145827", NTFS_WOF_XPRESS4K, {256 + 127, 0}, 1},
+        {"xpress4k_3145827", NTFS_WOF_XPRESS4K, {256 + 100, 256 + 200}, 2},
+        {"xpress4k_3145827", NTFS_WOF_XPRESS4K, {3, 700}, 2},
+        {"lzx_3145827", NTFS_WOF_LZX, {32 + 15, 0}, 1},
+        {"lzx_3145827", NTFS_WOF_LZX, {32 + 12, 32 + 25}, 2},
+    };
+    (void)state;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        damaged_case(&cases[i]);
 }
 
 /* ntfs_stream_get_info/get_run on a WOF file describe its stored data
@@ -319,6 +581,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_stored_runs),
         cmocka_unit_test(test_unaligned_reads),
+        cmocka_unit_test(test_unaligned_reads_parallel),
+        cmocka_unit_test(test_damaged_batches),
         cmocka_unit_test(test_nomem),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
