@@ -6,6 +6,11 @@
 #              damaged chunks.
 #   wof_bench  decoding throughput of ntkit vs wimlib on the same chunks:
 #              cmake --build BUILD --target wof_bench && BUILD/bench/wof_bench
+#   bench_wof_read  reading a 256 MiB XPRESS4K and LZX file out of an NTFS
+#              image (`ntkit ntfs cat`) against wof_peer_read, a reader of
+#              the extracted WofCompressedData stream built on wimlib
+#              (bench/wof_read_bench.sh; root, mkntfs, ntfs-3g):
+#              cmake --build BUILD --target bench_wof_read
 find_package(PkgConfig QUIET)
 if(PKG_CONFIG_FOUND)
   pkg_check_modules(WIM QUIET IMPORTED_TARGET wimlib)
@@ -24,7 +29,7 @@ if(NOT WIM_FOUND)
   endif()
 endif()
 if(TARGET ntfs AND WIM_FOUND)
-  foreach(prog wof_diff wof_bench)
+  foreach(prog wof_diff wof_bench wof_peer_read)
     add_executable(${prog} ${CMAKE_CURRENT_SOURCE_DIR}/${prog}.c)
     target_compile_options(${prog} PRIVATE ${NTKIT_WARNINGS})
     target_include_directories(${prog} PRIVATE ${CMAKE_SOURCE_DIR}/libntfs/src ${CMAKE_CURRENT_SOURCE_DIR})
@@ -37,6 +42,16 @@ if(TARGET ntfs AND WIM_FOUND)
     add_test(NAME wof_bench_smoke COMMAND wof_bench --mib 2)
     set_tests_properties(wof_bench_smoke PROPERTIES LABELS "bench;wof" TIMEOUT 300
       PASS_REGULAR_EXPRESSION "ratio")
+  endif()
+  if(TARGET ntkit)
+    set(NTKIT_BENCH_WOF_WORKDIR "/var/tmp/ntkit-wofbench" CACHE PATH
+        "Directory that keeps the WOF read benchmark's image between runs")
+    add_custom_target(bench_wof_read
+      COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/wof_read_bench.sh $<TARGET_FILE:ntkit>
+              $<TARGET_FILE:wof_peer_read> ${NTKIT_BENCH_WOF_WORKDIR}
+      DEPENDS ntkit wof_peer_read
+      USES_TERMINAL
+      COMMENT "Benchmarking ntkit ntfs cat on WOF files against a wimlib-based reader")
   endif()
 elseif(TARGET ntfs)
   message(STATUS "wimlib not found (pkg-config wimlib): WOF differential test and benchmark skipped")

@@ -3,7 +3,8 @@
  * $DATA stream, reparse points, security descriptors (as SDDL) and quota
  * entries; then scan the MFT as the forensic commands do (every record,
  * deleted ones through their attribute lists, their data read) and parse
- * stream contents as change-journal records. Build with
+ * stream contents as change-journal records. WOF reads go through a
+ * parallel hook that runs jobs in reverse order. Build with
  * -DNTKIT_FUZZ=ON and clang; run with libntfs/fuzz/run.sh SECONDS. */
 #define _POSIX_C_SOURCE 200809L
 #include <stddef.h>
@@ -51,6 +52,15 @@ static void a_free(void *ctx, void *p, size_t size, size_t align)
     free(p);
 }
 
+/* The parallel hook, run on this thread last job first: the library must
+ * not depend on the order its jobs run in (WOF batches). */
+static void reverse_parallel(void *ctx, size_t n, void (*job)(void *arg, size_t i), void *arg)
+{
+    (void)ctx;
+    while (n--)
+        job(arg, n);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -73,6 +83,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     cfg.volume_size = (size & 1) ? 0 : size;
     cfg.mft_cache_records = 4;
     cfg.index_cache_blocks = 2;
+    /* Half the inputs decode WOF batches in three jobs, half in one. */
+    if (size & 2) {
+        cfg.parallel = reverse_parallel;
+        cfg.parallel_width = 3;
+    }
     budget = 64u << 20;
     if (ntfs_mount(&cfg, &v, NULL) != NT_OK)
         return 0;

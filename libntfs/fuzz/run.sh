@@ -34,7 +34,7 @@ sys.path.insert(0, sys.argv[1])
 import ntfs_wof_test as w
 wim = w.Wimlib()
 for algo in sorted(w.ALGOS):
-    data = w.plaintext(algo, 20000)
+    data = w.plaintext(algo, 70000)  # several chunks: batched reads
     stream, _ = w.wof_stream(wim, algo, data)
     w.put_wof(sys.argv[2], "wof%d" % algo, len(data), stream, w.reparse(algo))
 PY

@@ -12,7 +12,9 @@
 
 /* Decompressed chunks each reader keeps (the partial chunks at the two
  * ends of a read; whole chunks are decompressed straight into the
- * caller's buffer, two consecutive XPRESS chunks at a time). */
+ * caller's buffer: in batches of up to 1 MiB whose stored bytes are read
+ * at once and which are decoded in groups, through the config's parallel
+ * hook when set, two consecutive XPRESS chunks at a time). */
 #define NTFS_WOF_CACHE_CHUNKS 4u
 
 typedef struct ntfs_wof_reader ntfs_wof_reader;
@@ -42,7 +44,8 @@ uint32_t ntfs_wof_reader_chunk_size(const ntfs_wof_reader *r);
 void ntfs_wof_reader_close(ntfs_volume *v, ntfs_wof_reader *r);
 
 /* Reads up to len uncompressed bytes at `off` (pread-like: *got is short
- * only at the end; 0 at or past it). `sid` keys the volume's LZNT1 cache
+ * only at the end; 0 at or past it). When several chunks fail, the error
+ * is the lowest one's, as reading them in order would give. `sid` keys the volume's LZNT1 cache
  * should the WofCompressedData stream itself be NTFS-compressed.
  * Errors: NT_ERR_CORRUPT (a chunk table entry out of order or out of the
  * stream, a chunk that does not decode; the volume diagnostic carries
