@@ -142,10 +142,13 @@ typedef struct ntfs_config {
      * return when all have run. The jobs only decode into disjoint memory
      * the library prepared; they never call back into libntfs, the
      * allocator or `read`, and the calling thread keeps the volume lock
-     * until parallel returns. parallel_width is how many jobs are worth
-     * making at once (e.g. the CPU count; the library makes at most 16).
-     * When NULL, everything runs on the caller's thread. Used for WOF
-     * reads that cover several whole chunks (ntfs_stream_read). */
+     * until parallel returns. parallel_width is how many jobs can run at
+     * once (e.g. the CPU count); the library makes a few jobs per unit
+     * (at most 16 per call) so that uneven ones balance. When NULL,
+     * everything runs on the caller's thread. Used for WOF reads that
+     * cover several whole chunks (ntfs_stream_read); a WOF stream then
+     * holds a staging buffer of up to 1 MiB and a 10-14 KiB workspace
+     * per job, allocated on first use. */
     void (*parallel)(void *ctx, size_t n, void (*job)(void *arg, size_t i), void *arg);
     unsigned parallel_width;
 } ntfs_config;

@@ -18,7 +18,9 @@
  * size): bounds the staging buffer, which holds the batch's stored bytes
  * and a chunk never stores more than it decodes to. */
 #define BATCH_BYTES ((size_t)1 << 20)
-/* Decoding groups (jobs) of one batch at most. */
+/* Decoding groups (jobs) of one batch: JOBS_PER_WIDTH per unit of the
+ * config's parallel_width, MAX_GROUPS at most. */
+#define JOBS_PER_WIDTH 4u
 #define MAX_GROUPS 16u
 /* No failed chunk in a group. */
 #define NO_FAILURE ((size_t)-1)
@@ -50,10 +52,12 @@ struct ntfs_wof_reader {
     /* Batches, allocated on first use and kept until close. Memory: a
      * staging buffer of min(n_chunks, BATCH_BYTES / chunk_size) chunks
      * (<= 1 MiB), as many chunk descriptors (<= 256 * 40 bytes), and per
-     * decoding group beyond the first an LZX workspace (LZX) or per group
-     * the ~10 KiB XPRESS pair workspace, for at most MAX_GROUPS groups
-     * (parallel_width, capped). When any of it cannot be had, reads take
-     * the chunk-at-a-time path, which needs none of it. */
+     * decoding group beyond the first a 14 KiB LZX workspace (LZX) or per
+     * group the ~10 KiB XPRESS pair workspace, for at most MAX_GROUPS
+     * groups (JOBS_PER_WIDTH * parallel_width, capped; 1 group without
+     * the hook): under 1.3 MiB in all. When staging cannot be had, reads
+     * take the chunk-at-a-time path, which needs none of it; when group
+     * workspaces cannot, fewer groups are made. */
     uint8_t *stage;
     ntfs_wof_chunk *bchunks;
     size_t batch_max;      /* chunks per batch; 0 = not allocated yet */
@@ -358,14 +362,17 @@ typedef struct wof_batch {
     } g[MAX_GROUPS];
 } wof_batch;
 
-/* Group `gi`'s chunks: [n * gi / groups, n * (gi + 1) / groups), rounded
- * to even indexes for XPRESS so pairs are not split. */
+/* Where group `gi` starts: n - n * ((groups - gi) / groups)^2, so groups
+ * shrink linearly towards the end of the batch and the CPUs that finish
+ * early find small jobs left rather than wait for a big one. Rounded to
+ * even indexes for XPRESS so pairs are not split (a group may be empty). */
 static size_t group_start(const wof_batch *b, size_t gi)
 {
-    size_t at = b->n * gi / b->groups;
+    size_t left = b->groups - gi, at;
 
     if (gi == b->groups)
         return b->n;
+    at = b->n - b->n * left * left / (b->groups * b->groups);
     return b->even ? at & ~(size_t)1 : at;
 }
 
@@ -514,8 +521,11 @@ static int read_batch(ntfs_volume *v, ntfs_wof_reader *r, uint64_t sid, const nt
         return NT_OK;
     }
 
+    /* A few jobs per CPU, so chunks that decode slower (or a CPU taken by
+     * something else) do not leave the others idle at the batch's end. */
     if (v->cfg.parallel)
-        want = v->cfg.parallel_width < MAX_GROUPS ? v->cfg.parallel_width : MAX_GROUPS;
+        want = v->cfg.parallel_width < MAX_GROUPS / JOBS_PER_WIDTH ? v->cfg.parallel_width * JOBS_PER_WIDTH
+                                                                   : MAX_GROUPS;
     /* XPRESS groups of at least two chunks, so each can pair. */
     if (want > (r->pair_ws_size ? n / 2 : n))
         want = (unsigned)(r->pair_ws_size ? n / 2 : n);
