@@ -178,6 +178,32 @@ static void unaligned_reads(unsigned width)
     }
 }
 
+/* ntfs_mount refuses a parallel hook without a width and the reverse
+ * (before it reads anything). */
+static void test_parallel_config(void **state)
+{
+    image im = {NULL, 0};
+    test_allocator ta;
+    ntfs_config cfg;
+    ntfs_volume *v = (ntfs_volume *)&cfg;
+    (void)state;
+
+    test_allocator_init(&ta);
+    memset(&cfg, 0, sizeof cfg);
+    cfg.ctx = &im;
+    cfg.read = img_read;
+    cfg.allocator = ta.iface;
+    cfg.parallel = reverse_parallel;
+    assert_int_equal(ntfs_mount(&cfg, &v, NULL), NT_ERR_INVALID);
+    assert_null(v);
+    cfg.parallel = NULL;
+    cfg.parallel_width = 2;
+    assert_int_equal(ntfs_mount(&cfg, &v, NULL), NT_ERR_INVALID);
+    assert_null(v);
+    assert_int_equal(ta.live_blocks, 0);
+    test_allocator_destroy(&ta);
+}
+
 static void test_unaligned_reads(void **state)
 {
     (void)state;
@@ -582,6 +608,7 @@ static void test_stored_runs(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_parallel_config),
         cmocka_unit_test(test_stored_runs),
         cmocka_unit_test(test_unaligned_reads),
         cmocka_unit_test(test_unaligned_reads_parallel),
