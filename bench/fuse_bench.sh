@@ -22,6 +22,11 @@
 # wall time. Targets: seq >= 1x, stat >= 1.5x, small >= 1.5x, lznt1 >= 4x.
 # Needs root, /dev/fuse, mkntfs, ntfs-3g, python3.
 #
+# FLOOR=path/to/fuse_floor (bench/fuse_floor.c; the bench_fuse target sets
+# it): also times the `small` task on a libfuse daemon that does no work at
+# all, and prints how far ntfs-3g is from that floor: no single-threaded
+# libfuse daemon answering LOOKUP + READ per file can beat it by more.
+#
 # Comparing two ntkitfs configurations instead (e.g. the threading modes):
 #   A_OPTS="-o ..."  options of the first (ntkitfs) mount
 #   B=ntkitfs B_OPTS="-o mt"  the second mount is ntkitfs with B_OPTS
@@ -36,6 +41,7 @@ BIG_MIB=${BIG_MIB:-512}
 A_OPTS=${A_OPTS:-}
 B=${B:-ntfs-3g}
 B_OPTS=${B_OPTS:-}
+FLOOR=${FLOOR:-}
 IMG=$CACHE/bench-$FILES-$BIG_MIB.img
 MNT=$(mktemp -d /tmp/ntkitfs-bench-XXXXXX)
 TICK=$(getconf CLK_TCK)
@@ -98,6 +104,10 @@ do_mount() { # fs [options]
     if [ "$1" = ntkitfs ]; then
         # shellcheck disable=SC2086 # options are words
         "$NTKITFS" "$IMG" "$MNT" ${2:-} || return 1
+    elif [ "$1" = floor ]; then
+        "$FLOOR" "$MNT" || return 1
+        DAEMON_PID=$(pgrep -n -f "^$FLOOR $MNT\$")
+        return 0
     else
         ntfs-3g -o ro "$IMG" "$MNT" || return 1
     fi
@@ -147,6 +157,7 @@ for spec in seq:1 stat:1.5 small:1.5 lznt1:4; do
         if awk "BEGIN{exit !($b < $best_b)}"; then best_b=$b; cpu_b=$cb; fi
     done
     ratio=$(awk "BEGIN{printf \"%.2f\", $best_b / ($best_a > 0 ? $best_a : 0.001)}")
+    [ "$task" = small ] && { small_a=$best_a; small_b=$best_b; }
     if [ "$B" = ntkitfs ]; then # two ntkitfs configurations: no target, only which is faster
         verdict=$(awk "BEGIN{print ($ratio >= 1) ? \"A faster\" : \"B faster\"}")
         need=-
@@ -158,6 +169,17 @@ for spec in seq:1 stat:1.5 small:1.5 lznt1:4; do
     echo "$line"
     TABLE="$TABLE$line"$'\n'
 done
+if [ -n "$FLOOR" ] && [ "$B" != ntkitfs ]; then
+    # The floor: same client, same two requests per file, no work behind them.
+    best_f=999999 cpu_f=0
+    for rep in 1 2 3; do
+        run_task floor small; f=$WALL
+        if awk "BEGIN{exit !($f < $best_f)}"; then best_f=$f; cpu_f=$CPU; fi
+    done
+    printf "%-7s %12s %12s %12s %12s %8s %6s %s\n" small-floor "$best_f" "$small_b" "$cpu_f" "-" \
+        "$(awk "BEGIN{printf \"%.2fx\", $small_b / ($best_f > 0 ? $best_f : 0.001)}")" - \
+        "(do-nothing daemon: ntfs-3g time / floor time; ntkitfs is $(awk "BEGIN{printf \"%.2f\", $small_a / ($best_f > 0 ? $best_f : 0.001)}")x the floor)"
+fi
 if [ "$B" = ntkitfs ]; then
     echo "(best of 3 runs; seconds; ratio = B time / A time; cpu = client + daemon)"
 else
