@@ -13,8 +13,8 @@
 
 static struct {
     pthread_mutex_t m;
-    pthread_cond_t work; /* a run started, or stop */
-    pthread_cond_t done; /* the last job of a run finished */
+    pthread_cond_t work;  /* a run started, or stop */
+    pthread_cond_t done;  /* the last job of a run finished */
     pthread_mutex_t turn; /* one run at a time */
     pthread_t threads[MAX_WIDTH_ENV];
     unsigned nthreads;

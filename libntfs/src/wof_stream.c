@@ -60,11 +60,11 @@ struct ntfs_wof_reader {
      * workspaces cannot, fewer groups are made. */
     uint8_t *stage;
     ntfs_wof_chunk *bchunks;
-    size_t batch_max;      /* chunks per batch; 0 = not allocated yet */
-    bool batch_nomem;      /* staging could not be had: no batches */
-    uint64_t no_batch_end; /* chunks below this one are read one at a time */
-    unsigned groups;       /* group workspaces ready */
-    bool groups_nomem;     /* no more group workspaces can be had */
+    size_t batch_max;             /* chunks per batch; 0 = not allocated yet */
+    bool batch_nomem;             /* staging could not be had: no batches */
+    uint64_t no_batch_end;        /* chunks below this one are read one at a time */
+    unsigned groups;              /* group workspaces ready */
+    bool groups_nomem;            /* no more group workspaces can be had */
     void *group_ws[MAX_GROUPS];   /* LZX workspaces ([0] is `workspace`) */
     void *group_pair[MAX_GROUPS]; /* XPRESS pair workspaces (may be NULL) */
 };
@@ -484,8 +484,8 @@ static unsigned groups_ready(ntfs_volume *v, ntfs_wof_reader *r, unsigned want)
  * or the stream could not be read in one go), and the caller then reads
  * chunk c0 the usual way. Errors: as decode() would give for the lowest
  * failing chunk. */
-static int read_batch(ntfs_volume *v, ntfs_wof_reader *r, uint64_t sid, const ntfs_wof_chunk *c0, uint8_t *dst,
-                      size_t room, size_t *done)
+static int read_batch(ntfs_volume *v, ntfs_wof_reader *r, uint64_t sid, const ntfs_wof_chunk *c0,
+                      uint8_t *dst, size_t room, size_t *done)
 {
     uint64_t size = r->geo.uncompressed_size, start, end;
     size_t n = 1, out, gi;

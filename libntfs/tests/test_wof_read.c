@@ -134,7 +134,7 @@ static void unaligned_reads(unsigned width)
         assert_non_null(buf);
         /* Odd lengths walk the file: reads start and end inside chunks,
          * span several, and repeat (cache hits) or jump back. */
-        static const size_t lens[] = {1,     7,     4095,   4097,   8191, 16385, 32767,
+        static const size_t lens[] = {1,     7,      4095,    4097,    8191,  16385, 32767,
                                       32769, 100000, 1052689, 2097149, 65536, 300001};
         for (off = 0; off < psize; step++) {
             size_t len = lens[step % (sizeof lens / sizeof lens[0])];
@@ -413,7 +413,8 @@ static void damaged_case(const damage_case *dc)
         int rc;
         /* Reads that cover the lowest damaged chunk: the whole file, from
          * odd offsets a few chunks before it, and one ending just past it. */
-        const uint64_t from[] = {0, low->file_offset - (low->index > 3 ? 3 : low->index) * geo.chunk_size + 17,
+        const uint64_t from[] = {0,
+                                 low->file_offset - (low->index > 3 ? 3 : low->index) * geo.chunk_size + 17,
                                  low->file_offset > 5000 ? low->file_offset - 5000 : 0};
         const uint64_t to[] = {psize, psize, low->file_offset + low->uncompressed_len};
 
@@ -608,12 +609,9 @@ static void test_stored_runs(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_parallel_config),
-        cmocka_unit_test(test_stored_runs),
-        cmocka_unit_test(test_unaligned_reads),
-        cmocka_unit_test(test_unaligned_reads_parallel),
-        cmocka_unit_test(test_damaged_batches),
-        cmocka_unit_test(test_nomem),
+        cmocka_unit_test(test_parallel_config), cmocka_unit_test(test_stored_runs),
+        cmocka_unit_test(test_unaligned_reads), cmocka_unit_test(test_unaligned_reads_parallel),
+        cmocka_unit_test(test_damaged_batches), cmocka_unit_test(test_nomem),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
