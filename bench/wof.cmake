@@ -42,6 +42,11 @@ if(TARGET ntfs AND WIM_FOUND)
     add_test(NAME wof_bench_smoke COMMAND wof_bench --mib 2)
     set_tests_properties(wof_bench_smoke PROPERTIES LABELS "bench;wof" TIMEOUT 300
       PASS_REGULAR_EXPRESSION "ratio")
+    # Not timed: the read benchmark's script (shell + its Python) must parse.
+    add_test(NAME bench_wof_read_script_parse
+      COMMAND sh -c "bash -n \"$0\" && sed -n '/^exec python3/,/^PY$/p' \"$0\" | sed '1d;$d' | python3 -c 'import ast, sys; ast.parse(sys.stdin.read())'"
+              ${CMAKE_CURRENT_SOURCE_DIR}/wof_read_bench.sh)
+    set_tests_properties(bench_wof_read_script_parse PROPERTIES LABELS "bench;wof" TIMEOUT 60)
   endif()
   if(TARGET ntkit)
     set(NTKIT_BENCH_WOF_WORKDIR "/var/tmp/ntkit-wofbench" CACHE PATH
