@@ -44,7 +44,7 @@ if(TARGET ntfs AND WIM_FOUND)
       PASS_REGULAR_EXPRESSION "ratio")
     # Not timed: the read benchmark's script (shell + its Python) must parse.
     add_test(NAME bench_wof_read_script_parse
-      COMMAND sh -c "bash -n \"$0\" && sed -n '/^exec python3/,/^PY$/p' \"$0\" | sed '1d;$d' | python3 -c 'import ast, sys; ast.parse(sys.stdin.read())'"
+      COMMAND sh -c "bash -n \"$0\" && sed -n '/^exec \"$py\"/,/^PY$/p' \"$0\" | sed '1d;$d' | python3 -c 'import ast, sys; ast.parse(sys.stdin.read())'"
               ${CMAKE_CURRENT_SOURCE_DIR}/wof_read_bench.sh)
     set_tests_properties(bench_wof_read_script_parse PROPERTIES LABELS "bench;wof" TIMEOUT 60)
   endif()

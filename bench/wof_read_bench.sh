@@ -35,14 +35,16 @@ peer=${2:?usage: wof_read_bench.sh NTKIT WOF_PEER_READ [WORKDIR]}
 work=${3:-/var/tmp/ntkit-wofbench}
 here=$(cd "$(dirname "$0")" && pwd)
 
-for tool in icat fls mkntfs ntfs-3g python3 sha256sum; do
+py=/usr/bin/python3
+[ -x "$py" ] || py=python3
+for tool in icat fls mkntfs ntfs-3g "$py"; do
     command -v "$tool" >/dev/null || { echo "wof_read_bench: $tool not installed"; exit 77; }
 done
 [ -x "$peer" ] || { echo "wof_read_bench: $peer is not built"; exit 77; }
 mkdir -p "$work"
 work=$(cd "$work" && pwd)
 
-exec python3 - "$ntkit" "$peer" "$work" "$here/../cli/tests" <<'PY'
+exec "$py" - "$ntkit" "$peer" "$work" "$here/../cli/tests" <<'PY'
 import hashlib
 import json
 import os
