@@ -36,6 +36,7 @@
 
 #include "common_arena.h"
 #include "common_image.h"
+#include "common_parallel.h"
 #include "ntfs.h"
 /* by path: cli/ (on the include path for common_image.h) has a CLI header
  * of the same name */
@@ -1450,6 +1451,12 @@ int main(int argc, char **argv)
     cfg.cu_cache_units = 32;
     cfg.lock = vol_lock;
     cfg.unlock = vol_unlock;
+    /* WOF reads decode the chunks of a large read on every CPU; the pool's
+     * threads start on the first such read, after daemonising */
+    if (cli_parallel_width() > 1) {
+        cfg.parallel = cli_parallel_run;
+        cfg.parallel_width = cli_parallel_width();
+    }
     nt_diag d;
     nt_diag_clear(&d);
     int rc = ntfs_mount(&cfg, &fs->vol, &d);
@@ -1545,6 +1552,7 @@ out:
         fuse_session_destroy(se);
     if (fs->vol)
         ntfs_unmount(fs->vol);
+    cli_parallel_shutdown();
     cli_image_close(fs->img);
     if (fs->arena.mem)
         cli_arena_fini(&fs->arena);

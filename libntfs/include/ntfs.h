@@ -297,7 +297,9 @@ int ntfs_file_next_attr(ntfs_file *f, size_t *cursor, ntfs_attr_info *info);
  * size) and reads decompress chunks of WofCompressedData (which stays
  * readable by name, as stored). Such a stream holds one chunk buffer, the
  * LZX workspace, a 4 KiB table window and up to 4 cached chunks (chunks
- * are 4, 8, 16 or 32 KiB), all freed by ntfs_stream_close. WIM-backed
+ * are 4, 8, 16 or 32 KiB); reads of many whole chunks add, on first use, a
+ * staging buffer of up to 1 MiB and a 10-14 KiB workspace per decoding job
+ * (see ntfs_config.parallel). All are freed by ntfs_stream_close. WIM-backed
  * files, unknown versions or algorithms, or files without a
  * WofCompressedData stream read as stored. For such a stream
  * ntfs_stream_get_info/get_run describe where the data is stored: the
