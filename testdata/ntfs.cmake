@@ -32,7 +32,7 @@ add_test(NAME ntfs_generate_images
 set_tests_properties(ntfs_generate_images PROPERTIES
   FIXTURES_SETUP ntfs_images LABELS "ntfs;fixture" TIMEOUT 300)
 
-foreach(img feat-4k feat-512 feat-64k bigdir-4k frag-4k)
+foreach(img feat-4k feat-512 feat-64k feat-4kn bigdir-4k frag-4k)
   add_test(NAME ntfs_selfcheck_${img}
     COMMAND ${Python3_EXECUTABLE} ${NTFS_COMPARE} selfcheck ${NTFS_GEN_DIR} ${img})
   add_test(NAME ntfs_ntkit_${img}

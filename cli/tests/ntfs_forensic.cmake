@@ -16,7 +16,7 @@ set_tests_properties(ntfs_forensic_timeline_real PROPERTIES SKIP_RETURN_CODE 77
 # Every generated image (512 B, 4 KiB, 64 KiB clusters; streams on files
 # and directories, links, reparse points, compression, a 50,000-entry
 # directory, attribute lists): timeline vs fls -r -m /.
-foreach(img feat-512 feat-4k feat-64k bigdir-4k frag-4k)
+foreach(img feat-512 feat-4k feat-64k feat-4kn bigdir-4k frag-4k)
   add_test(NAME ntfs_forensic_timeline_${img}
     COMMAND python3 ${CMAKE_CURRENT_LIST_DIR}/ntfs_forensic_body.py $<TARGET_FILE:ntkit>
             ${CMAKE_BINARY_DIR}/testdata/ntfs/${img}.img)

@@ -486,21 +486,24 @@ def extract_units(img, cluster, mnt_files, outdir, prefix, lines):
 
 
 IMAGES = [
-    # name, size, cluster, kind
-    ("feat-4k", 96 << 20, 4096, "features"),
-    ("feat-512", 96 << 20, 512, "features"),
-    ("feat-64k", 160 << 20, 65536, "features"),
-    ("bigdir-4k", 64 << 20, 4096, "bigdir"),
-    ("frag-4k", 24 << 20, 4096, "fragmented"),
+    # name, size, cluster, kind, sector
+    ("feat-4k", 96 << 20, 4096, "features", 512),
+    ("feat-512", 96 << 20, 512, "features", 512),
+    ("feat-64k", 160 << 20, 65536, "features", 512),
+    # 4Kn disk: 4096-byte sectors, so mkntfs makes 4 KiB MFT records with
+    # one update sequence entry each (Windows does the same on 4Kn drives)
+    ("feat-4kn", 96 << 20, 4096, "features", 4096),
+    ("bigdir-4k", 64 << 20, 4096, "bigdir", 512),
+    ("frag-4k", 24 << 20, 4096, "fragmented", 512),
 ]
 
 
-def build(outdir, name, size, cluster, kind, unit_lines):
+def build(outdir, name, size, cluster, kind, sector, unit_lines):
     img = os.path.join(outdir, name + ".img")
-    man = Manifest({"image": name + ".img", "cluster": cluster, "sector": 512,
+    man = Manifest({"image": name + ".img", "cluster": cluster, "sector": sector,
                     "kind": kind, "generator": "testdata/ntfs/gen_ntfs_images.py"})
-    mkntfs(img, size, cluster, label=name)
-    seed = {"features": 1000, "bigdir": 2000, "fragmented": 3000}[kind] + cluster
+    mkntfs(img, size, cluster, sector, label=name)
+    seed = {"features": 1000, "bigdir": 2000, "fragmented": 3000}[kind] + cluster + (sector != 512)
     with mounted(img) as mnt:
         w = Writer(mnt, man)
         man.dir("/")
@@ -567,9 +570,9 @@ def main():
     shutil.rmtree(os.path.join(out, "lznt1-units"), ignore_errors=True)
     unit_lines = []
     rows = []
-    for name, size, cluster, kind in IMAGES:
+    for name, size, cluster, kind, sector in IMAGES:
         t = time.time()
-        img = build(out, name, size, cluster, kind, unit_lines)
+        img = build(out, name, size, cluster, kind, sector, unit_lines)
         rows.append("%s\t%s\t%d\t%s\n" % (name, os.path.basename(img), cluster,
                                             os.path.basename(img) + ".manifest.tsv"))
         print("%s: %.1f s" % (name, time.time() - t))
