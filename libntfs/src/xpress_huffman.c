@@ -17,30 +17,53 @@
 #define XPRESS_MAX_LEN 15u
 #define XPRESS_NUM_SYMS 512u
 
+/* Fills n (a power of two) table entries from p with e, in the widest
+ * stores n allows (n is one of a few constants at each call site). */
+NTFS_HOT_INLINE void fill_entries(uint16_t *p, size_t n, uint16_t e)
+{
+    const uint64_t w = 0x0001000100010001ull * e;
+    if (n == 1) {
+        *p = e;
+    } else if (n == 2) {
+        const uint32_t v = (uint32_t)w;
+        nt_memcpy(p, &v, 4);
+    } else if (n == 4) {
+        nt_memcpy(p, &w, 8);
+    } else {
+        for (size_t k = 0; k < n; k += 8) {
+            nt_memcpy(p + k, &w, 8);
+            nt_memcpy(p + k + 4, &w, 8);
+        }
+    }
+}
+
 int ntfs_huffman_build(ntfs_huffman *h, const uint8_t *lens, unsigned nsyms)
 {
-    uint16_t next_idx[NTFS_HUFF_MAX_LEN + 2];
+    /* The symbols are split into four consecutive blocks (the last one
+     * takes the remainder), each with its own histogram and its own
+     * counting-sort cursors: four independent chains of
+     * load-increment-store instead of one, which a run of equal lengths
+     * would otherwise serialise through memory. */
+    uint16_t hist[4][32], next_idx[4][32];
+    const unsigned q = nsyms / 4;
     const unsigned tb = h->table_bits, maxl = h->max_len;
     uint16_t *const t = h->table;
     int32_t left = 1;
     uint32_t code = 0;
-    unsigned idx = 0, len, s;
-    size_t covered = 0, size = (size_t)1 << tb;
+    unsigned idx, len, s, c;
+    size_t covered, size = (size_t)1 << tb;
 
-    /* Four histograms, so that runs of equal lengths do not serialise on
-     * one counter in memory. */
-    uint16_t hist[4][32];
     nt_memset(hist, 0, sizeof(hist));
-    for (s = 0; s + 4 <= nsyms; s += 4) {
+    for (s = 0; s < q; s++) {
         hist[0][lens[s] & 31u]++;
-        hist[1][lens[s + 1] & 31u]++;
-        hist[2][lens[s + 2] & 31u]++;
-        hist[3][lens[s + 3] & 31u]++;
+        hist[1][lens[q + s] & 31u]++;
+        hist[2][lens[2 * q + s] & 31u]++;
+        hist[3][lens[3 * q + s] & 31u]++;
     }
-    for (; s < nsyms; s++)
-        hist[0][lens[s] & 31u]++;
+    for (s = 4 * q; s < nsyms; s++)
+        hist[3][lens[s] & 31u]++;
     for (len = 0; len < 32; len++) {
-        unsigned c = (unsigned)hist[0][len] + hist[1][len] + hist[2][len] + hist[3][len];
+        c = (unsigned)hist[0][len] + hist[1][len] + hist[2][len] + hist[3][len];
         if (len > maxl && c)
             return NT_ERR_CORRUPT;
         if (len <= NTFS_HUFF_MAX_LEN + 1)
@@ -53,42 +76,67 @@ int ntfs_huffman_build(ntfs_huffman *h, const uint8_t *lens, unsigned nsyms)
             return NT_ERR_CORRUPT;
     }
     /* Counting sort by length, unused symbols first, so that each length's
-     * codes are consecutive in `sorted` (the long-code walk needs that). */
+     * codes are consecutive in `sorted` (the long-code walk needs that);
+     * within a length, block 0's symbols come first, then block 1's... */
     idx = nsyms;
     for (len = 1; len <= maxl; len++)
         idx -= h->count[len];
-    next_idx[0] = 0;
-    for (len = 1; len <= maxl; len++) {
-        h->first[len] = code;
-        h->base[len] = (uint16_t)idx;
-        next_idx[len] = (uint16_t)idx;
-        idx += h->count[len];
-        code = (code + h->count[len]) << 1;
+    for (len = 0; len <= maxl; len++) {
+        unsigned i = len ? idx : 0;
+        if (len) {
+            h->first[len] = code;
+            h->base[len] = (uint16_t)idx;
+            idx += h->count[len];
+            code = (code + h->count[len]) << 1;
+        }
+        for (unsigned k = 0; k < 4; k++) {
+            next_idx[k][len] = (uint16_t)i;
+            i += hist[k][len];
+        }
     }
-    for (s = 0; s < nsyms; s++)
-        h->sorted[next_idx[lens[s]]++] = (uint16_t)s;
+    for (s = 0; s < q; s++) {
+        h->sorted[next_idx[0][lens[s]]++] = (uint16_t)s;
+        h->sorted[next_idx[1][lens[q + s]]++] = (uint16_t)(q + s);
+        h->sorted[next_idx[2][lens[2 * q + s]]++] = (uint16_t)(2 * q + s);
+        h->sorted[next_idx[3][lens[3 * q + s]]++] = (uint16_t)(3 * q + s);
+    }
+    for (s = 4 * q; s < nsyms; s++)
+        h->sorted[next_idx[3][lens[s]]++] = (uint16_t)s;
 
     /* Codes of up to table_bits bits, in code order, fill the table from
      * the start: a code of length len covers 2^(table_bits - len) entries,
-     * the same count for every code of that length (predictable loops). */
+     * the same count for every code of that length (predictable loops,
+     * one or two stores per code for the common lengths). */
     uint16_t *p = t;
     for (len = 1; len <= tb && len <= maxl; len++) {
         const uint16_t *sym = h->sorted + h->base[len];
         const unsigned cnt = h->count[len], shift = tb - len;
-        if (shift >= 2) {
-            const size_t n = (size_t)1 << shift;
-            for (unsigned j = 0; j < cnt; j++, p += n) {
-                uint64_t w = 0x0001000100010001ull * (uint16_t)(sym[j] << NTFS_HUFF_SYM_SHIFT | len);
-                for (size_t k = 0; k < n; k += 4)
-                    nt_memcpy(p + k, &w, 8);
-            }
-        } else if (shift == 1) {
-            for (unsigned j = 0; j < cnt; j++, p += 2)
-                p[0] = p[1] = (uint16_t)(sym[j] << NTFS_HUFF_SYM_SHIFT | len);
-        } else {
-            for (unsigned j = 0; j < cnt; j++)
-                *p++ = (uint16_t)(sym[j] << NTFS_HUFF_SYM_SHIFT | len);
+        const size_t n = (size_t)1 << shift;
+        unsigned j;
+#define FILL_LEN(N)                                                                                           \
+    for (j = 0; j < cnt; j++, p += (N))                                                                       \
+        fill_entries(p, (N), (uint16_t)(sym[j] << NTFS_HUFF_SYM_SHIFT | len));
+        switch (shift) {
+        case 0:
+            FILL_LEN(1)
+            break;
+        case 1:
+            FILL_LEN(2)
+            break;
+        case 2:
+            FILL_LEN(4)
+            break;
+        case 3:
+            FILL_LEN(8)
+            break;
+        case 4:
+            FILL_LEN(16)
+            break;
+        default:
+            FILL_LEN(n)
+            break;
         }
+#undef FILL_LEN
     }
     covered = (size_t)(p - t);
     /* Codes of up to table_bits bits cover a prefix of the table; the
