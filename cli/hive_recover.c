@@ -1,5 +1,6 @@
 /* `ntkit hive recover`: deleted keys and values found in free cells and
- * slack; `ntkit hive layers`: the layer semantics of a 1.6 differencing
+ * slack, remnants past the hive bins data, and allocated records the live
+ * tree does not reach; `ntkit hive layers`: the layer semantics of a 1.6 differencing
  * hive. */
 #include <stdlib.h>
 #include <string.h>
@@ -54,6 +55,35 @@ static const char *owner_name(uint32_t how)
     }
 }
 
+static const char *found_name(int found)
+{
+    switch (found) {
+    case NTHIVE_FOUND_SLACK:
+        return "slack";
+    case NTHIVE_FOUND_REMNANT:
+        return "remnant";
+    case NTHIVE_FOUND_UNREFERENCED:
+        return "unreferenced";
+    default:
+        return "free";
+    }
+}
+
+/* Text-mode note after a record: where it was found, when not a free cell. */
+static const char *found_note(int found)
+{
+    switch (found) {
+    case NTHIVE_FOUND_SLACK:
+        return "  (in slack)";
+    case NTHIVE_FOUND_REMNANT:
+        return "  (remnant past the hive bins data)";
+    case NTHIVE_FOUND_UNREFERENCED:
+        return "  (allocated, unreferenced)";
+    default:
+        return "";
+    }
+}
+
 static const char *state_name(int state)
 {
     return state == NTHIVE_DATA_COMPLETE ? "complete" : state == NTHIVE_DATA_PARTIAL ? "partial" : "lost";
@@ -61,8 +91,8 @@ static const char *state_name(int state)
 
 /* One recovered value. `how` says how the key was found (NTHIVE_OWNER_*,
  * NONE for an orphan whose key is unknown). */
-static void print_value(const nthive_value *v, const char *kpath, size_t klen, bool complete, bool json,
-                        const char *found, uint32_t how, uint32_t owner_off)
+static void print_value(const nthive_value *v, const nthive_reach *reach, const char *kpath, size_t klen,
+                        bool complete, bool json, int found, uint32_t how, uint32_t owner_off)
 {
     nthive_name n;
     size_t nlen, plen;
@@ -70,7 +100,7 @@ static void print_value(const nthive_value *v, const char *kpath, size_t klen, b
     const uint8_t *piece;
     nthive_deleted_data dd;
 
-    nthive_deleted_data_init(v, &dd);
+    nthive_deleted_data_init_reach(v, reach, &dd);
     if (dd.record_reused) {
         /* The list entry survives, the record does not: what is in the
          * cell now belongs to a live value. */
@@ -80,7 +110,7 @@ static void print_value(const nthive_value *v, const char *kpath, size_t klen, b
             printf(", \"value\": null, \"type\": null, \"data\": null, \"data_state\": \"lost\", "
                    "\"record\": \"reused\", \"deleted\": true, \"found\": \"%s\", \"offset\": %u, "
                    "\"path_complete\": %s, \"owner\": \"%s\", \"owner_offset\": %u}\n",
-                   found, v->offset, complete ? "true" : "false", owner_name(how), owner_off);
+                   found_name(found), v->offset, complete ? "true" : "false", owner_name(how), owner_off);
         } else {
             printf("deleted value  cell 0x%x  %s", v->offset, complete ? "" : "...\\");
             hive_print_text(stdout, kpath, klen);
@@ -118,7 +148,7 @@ static void print_value(const nthive_value *v, const char *kpath, size_t klen, b
             /* Lost segments, as [offset, length] in the data (zeros above). */
             size_t at = 0;
             bool first = true;
-            nthive_deleted_data_init(v, &dd);
+            nthive_deleted_data_init_reach(v, reach, &dd);
             fputs(", \"data_lost\": [", stdout);
             while (nthive_deleted_data_next(&dd, &piece, &plen) == NT_OK) {
                 if (!piece) {
@@ -131,7 +161,7 @@ static void print_value(const nthive_value *v, const char *kpath, size_t klen, b
         }
         printf(", \"deleted\": true, \"found\": \"%s\", \"offset\": %u, \"path_complete\": %s, "
                "\"owner\": \"%s\"",
-               found, v->offset, complete ? "true" : "false", owner_name(how));
+               found_name(found), v->offset, complete ? "true" : "false", owner_name(how));
         if (how != NTHIVE_OWNER_NONE)
             printf(", \"owner_offset\": %u", owner_off);
         puts("}");
@@ -158,6 +188,7 @@ static void print_value(const nthive_value *v, const char *kpath, size_t klen, b
         if (how == NTHIVE_OWNER_DELETED_SLACK || how == NTHIVE_OWNER_LIVE_SLACK ||
             how == NTHIVE_OWNER_OLD_LIST)
             printf("  (owner from %s)", owner_name(how));
+        fputs(found_note(found), stdout);
         putchar('\n');
     }
     free(name);
@@ -169,7 +200,10 @@ static void recover_help(void)
          "\n"
          "Scans the free cells of the hive (and the slack after the records and\n"
          "list items of allocated cells) for deleted keys and values that still\n"
-         "parse, and prints each with the best path its parent chain gives. A\n"
+         "parse, and prints each with the best path its parent chain gives. It\n"
+         "also reports the records of allocated cells that nothing reachable\n"
+         "from the root references (unreferenced), and records in the file\n"
+         "past the hive bins size the base block declares (remnant). A\n"
          "value found inside a deleted key's value list is printed under that\n"
          "key; a value whose key is gone is attributed to a deleted or live key\n"
          "whose value list slack (or a freed old copy of a live key's list)\n"
@@ -177,10 +211,11 @@ static void recover_help(void)
          "(owner unknown). Data (big data included) is shown only where its\n"
          "cells are still unallocated: complete, partial (lost big data\n"
          "segments read as zeros) or lost.\n"
-         "  --json  one object per line: keys {key, last_written, ...}, values\n"
-         "          {key, value, type, data (lowercase hex or null), data_state\n"
-         "          (complete|partial|lost), data_lost ([offset, length]...),\n"
-         "          owner (list|list-slack|live-list-slack|old-list|unknown), ...}\n"
+         "  --json  one object per line: keys {key, last_written, found, ...},\n"
+         "          values {key, value, type, data (lowercase hex or null),\n"
+         "          data_state (complete|partial|lost), data_lost ([offset,\n"
+         "          length]...), owner (list|list-slack|live-list-slack|old-list|\n"
+         "          unknown), found (free|slack|remnant|unreferenced), ...}\n"
          "\n"
          "examples:\n"
          "  ntkit hive recover NTUSER.DAT\n"
@@ -199,6 +234,7 @@ int hive_cmd_recover(int argc, char **argv)
     size_t nowned = 0, capowned = 0;
     uint64_t keys = 0, values = 0;
     nthive_owner_map map;
+    nthive_reach reach;
     int rc, st;
 
     for (int i = 1; i < argc; i++) {
@@ -229,9 +265,24 @@ int hive_cmd_recover(int argc, char **argv)
     rc = hive_file_open(&f, file, &o);
     if (rc)
         return rc;
+    /* What the live tree reaches: allocated records outside it are
+     * reported as unreferenced. */
+    st = nthive_reach_build(&reach, &f.hive, &f.arena.iface);
+    if (st) {
+        if (!cli_arena_report_exhausted(&f.arena, "ntkit"))
+            fprintf(stderr, "ntkit: %s: cannot map what the live tree reaches\n", file);
+        hive_file_close(&f);
+        return hive_exit_code(st);
+    }
+    if (reach.broken)
+        fprintf(stderr,
+                "ntkit: %s: %u references of the live tree cannot be followed; what lies behind them is "
+                "reported as unreferenced\n",
+                file, reach.broken);
     /* Pass 1: the values that deleted keys still list, so that pass 2
      * prints them under their key and not again as orphans. */
     nthive_deleted_init(&it, &f.hive);
+    nthive_deleted_set_reach(&it, &reach);
     while (nthive_deleted_next(&it, &d) == NT_OK) {
         nthive_value v;
         if (d.kind != NTHIVE_DELETED_KEY)
@@ -253,14 +304,15 @@ int hive_cmd_recover(int argc, char **argv)
         if (!cli_arena_report_exhausted(&f.arena, "ntkit"))
             fprintf(stderr, "ntkit: %s: cannot collect value list references\n", file);
         free(owned);
+        nthive_reach_free(&reach);
         hive_file_close(&f);
         return hive_exit_code(st);
     }
     if (map.truncated)
         fprintf(stderr, "ntkit: %s: too many value list references; some owners may be missing\n", file);
     nthive_deleted_init(&it, &f.hive);
+    nthive_deleted_set_reach(&it, &reach);
     while (nthive_deleted_next(&it, &d) == NT_OK) {
-        const char *found = d.found == NTHIVE_FOUND_SLACK ? "slack" : "free";
         if (d.kind == NTHIVE_DELETED_KEY) {
             bool complete;
             size_t plen;
@@ -273,15 +325,15 @@ int hive_cmd_recover(int argc, char **argv)
                 hive_json_string(stdout, path, plen);
                 printf(", \"last_written\": \"%s\", \"deleted\": true, \"found\": \"%s\", \"offset\": %u, "
                        "\"path_complete\": %s}\n",
-                       ts, found, d.offset, complete ? "true" : "false");
+                       ts, found_name(d.found), d.offset, complete ? "true" : "false");
             } else {
                 printf("deleted key    cell 0x%x  %s  %s", d.offset, ts, complete ? "" : "...\\");
                 hive_print_text(stdout, path, plen);
-                printf("%s\n", d.found == NTHIVE_FOUND_SLACK ? "  (in slack)" : "");
+                printf("%s\n", found_note(d.found));
             }
             for (uint32_t i = 0; nthive_deleted_key_value(&d.key, i, &v) == NT_OK; i++) {
                 values++;
-                print_value(&v, path, plen, complete, json, found, NTHIVE_OWNER_DELETED_LIST, d.offset);
+                print_value(&v, &reach, path, plen, complete, json, d.found, NTHIVE_OWNER_DELETED_LIST, d.offset);
             }
             free(path);
         } else if (!nowned || !bsearch(&d.offset, owned, nowned, sizeof *owned, cmp_u32)) {
@@ -292,14 +344,15 @@ int hive_cmd_recover(int argc, char **argv)
                 bool complete;
                 size_t plen;
                 char *path = key_path(&owner, &plen, &complete);
-                print_value(&d.value, path, plen, complete, json, found, how, owner.offset);
+                print_value(&d.value, &reach, path, plen, complete, json, d.found, how, owner.offset);
                 free(path);
             } else {
-                print_value(&d.value, "", 0, false, json, found, NTHIVE_OWNER_NONE, 0);
+                print_value(&d.value, &reach, "", 0, false, json, d.found, NTHIVE_OWNER_NONE, 0);
             }
         }
     }
     nthive_owner_map_free(&map);
+    nthive_reach_free(&reach);
     if (!json)
         printf("%llu deleted keys, %llu deleted values\n", (unsigned long long)keys,
                (unsigned long long)values);

@@ -26,7 +26,16 @@
  * -----------------------
  * Deleting a key or value only marks its cells free. nthive_deleted_*
  * scans the free cells (and the slack after the records and list items of
- * allocated cells) for nk and vk records that still parse.
+ * allocated cells) for nk and vk records that still parse. Two more places
+ * hold records the live tree no longer shows:
+ *   - remnants: bytes of the caller's buffer past the hive bins data the
+ *     base block declares (a hive that shrank, a file copied with its old
+ *     tail): the scan reads them too, never past the buffer;
+ *   - unreferenced allocated cells: an nk or vk whose cell is still
+ *     allocated but that nothing reachable from the root references (a
+ *     hive Windows "healed" by dropping a broken key from its parent's
+ *     list, an interrupted rename). Finding them needs a map of what the
+ *     live tree reaches (nthive_reach_build), which allocates.
  *
  * Layered keys
  * ------------
@@ -166,21 +175,64 @@ enum {
 
 /* Where a recovered record was found. */
 enum {
-    NTHIVE_FOUND_FREE_CELL = 1, /* in an unallocated cell */
-    NTHIVE_FOUND_SLACK = 2,     /* after the record in an allocated cell */
+    NTHIVE_FOUND_FREE_CELL = 1,    /* in an unallocated cell */
+    NTHIVE_FOUND_SLACK = 2,        /* after the record in an allocated cell */
+    NTHIVE_FOUND_REMNANT = 3,      /* in the buffer past the hive bins data
+                                      (see nthive_deleted_next) */
+    NTHIVE_FOUND_UNREFERENCED = 4, /* the record of an allocated cell that
+                                      the live tree does not reach (only
+                                      with nthive_deleted_set_reach) */
 };
 
 /* A recovered record. key/value are views like the ones nthive.h hands
  * out (use nthive_key_name, nthive_key_last_written, nthive_value_name,
- * nthive_value_type, ...), but their cells are not allocated: read their
- * data with nthive_deleted_value_data, never nthive_value_data. */
+ * nthive_value_type, ...), but their cells are not live: read their
+ * data with nthive_deleted_value_data or nthive_deleted_data_init, never
+ * nthive_value_data. */
 typedef struct nthive_deleted {
     int kind;          /* NTHIVE_DELETED_KEY or _VALUE */
     int found;         /* NTHIVE_FOUND_* */
-    uint32_t offset;   /* cell offset of the record's size field */
+    uint32_t offset;   /* cell offset of the record's size field (the
+                          record starts at offset + 4; for a remnant
+                          record without a size field, 4 bytes before
+                          its signature) */
     nthive_key key;    /* kind == KEY */
     nthive_value value;/* kind == VALUE */
 } nthive_deleted;
+
+/* What the live tree reaches: one bit per 8-byte cell position of the
+ * hive bins data. Fields are read-only for the caller. */
+typedef struct nthive_reach {
+    nthive *hive;
+    const nt_allocator *alloc;
+    uint8_t *bits;     /* (hive bins size / 8 + 1) bits */
+    size_t bytes;
+    uint32_t keys;     /* key cells reached */
+    uint32_t cells;    /* cells reached in all */
+    uint32_t broken;   /* references of reached cells that could not be
+                          followed (corrupt cells): what lies behind them
+                          reads as unreferenced */
+} nthive_reach;
+
+/* Walks the live tree from the root and marks every cell it references:
+ * key nodes, subkey lists (li, lf, lh, ri and its leaves), value lists,
+ * values, value data (big data: the db record, its segment list and the
+ * segments), class names and security cells. Only allocated cells are
+ * followed; each key is entered once (a visited bit), so a cyclic or
+ * shared graph costs nothing extra. The walk keeps its pending keys on a
+ * stack from `alloc` (at most one entry per key cell) besides the bitmap.
+ * The hive's diagnostic is left as it was.
+ * Returns NT_OK (also when the root is unreadable: then nothing is
+ * reached and `broken` is 1), NT_ERR_NOMEM (nothing held; *r may be
+ * freed), or NT_ERR_INVALID (NULL arguments, allocator without
+ * alloc/free). */
+int nthive_reach_build(nthive_reach *r, nthive *h, const nt_allocator *alloc);
+
+/* Releases the bitmap. Safe on a zeroed or failed map. */
+void nthive_reach_free(nthive_reach *r);
+
+/* Whether the live tree references the cell at `cell_offset`. */
+bool nthive_reach_has(const nthive_reach *r, uint32_t cell_offset);
 
 /* Scanner state; fields are private. */
 typedef struct nthive_deleted_iter {
@@ -190,20 +242,46 @@ typedef struct nthive_deleted_iter {
     uint32_t pos;          /* next candidate (cell offset) */
     uint32_t steps;        /* bound on the work done */
     bool done;
+    /* added with remnant and unreferenced records */
+    const nthive_reach *reach; /* NULL: no unreferenced records */
+    uint32_t tail_end;         /* end of the buffer (cell offsets) */
+    uint8_t phase;             /* 0 hive bins data, 1 remnant tail */
+    bool head;                 /* the record at `cell` is next */
+    bool bare;                 /* ... and it has no size field */
+    bool framed;               /* the tail cell lies in an hbin */
 } nthive_deleted_iter;
 
-/* Starts a scan of the whole hive bins data of an open hive. */
+/* Starts a scan of the whole hive bins data of an open hive, then of the
+ * bytes of its buffer past the hive bins data, if any. */
 void nthive_deleted_init(nthive_deleted_iter *it, nthive *h);
 
-/* Yields the next record that parses: a key (nk with a name that fits) or
- * a value (vk with a name that fits) that is not part of a live
- * allocated cell. Every position is looked at once, so the scan is linear
- * in the hive size. Returns NT_OK or NT_END. */
+/* Makes the scan also yield the records of allocated cells that `r`
+ * (built over the same hive, and kept alive during the scan) does not
+ * reach, as NTHIVE_FOUND_UNREFERENCED. Call after nthive_deleted_init,
+ * before the first nthive_deleted_next; NULL turns it off. */
+void nthive_deleted_set_reach(nthive_deleted_iter *it, const nthive_reach *r);
+
+/* Yields the next record that parses: a key (nk with a name that fits and
+ * a plausible time) or a value (vk with a name that fits and known flags)
+ * that is not part of a live allocated cell:
+ *   - in the hive bins data: in free cells (FREE_CELL), in the slack of
+ *     allocated cells (SLACK), and with a reach map the records of
+ *     allocated cells the live tree does not reach (UNREFERENCED);
+ *   - past it, when the buffer is longer than the hive bins data
+ *     (REMNANT): where an "hbin" header frames the bytes, every cell of
+ *     that bin (allocated ones too: nothing there is live) as above;
+ *     elsewhere, records at 8-byte aligned cell boundaries whose size
+ *     field is plausible (a multiple of 8 that fits in the buffer), and a
+ *     record whose signature starts a 4096-byte page or the tail itself
+ *     (its size field was cut off). Records there must also look sane
+ *     (inline data of at most 4 bytes, aligned data offsets).
+ * Every position is looked at once, so the scan is linear in the buffer
+ * size; nothing past the buffer is read. Returns NT_OK or NT_END. */
 int nthive_deleted_next(nthive_deleted_iter *it, nthive_deleted *out);
 
 /* The data of a recovered value, read from its (probably free) cell: a
- * view of inline data, or of the data cell when it still lies inside one
- * bin and is large enough (whether the cell is still unallocated is not
+ * view of inline data, or of the data cell when it lies inside the
+ * buffer and is large enough (whether the cell is still unallocated is not
  * checked here: nthive_deleted_data_init does). Returns NT_OK,
  * NT_ERR_UNSUPPORTED for big data (db: use nthive_deleted_data_init), or
  * NT_ERR_CORRUPT when the data cell is gone (offset outside the
@@ -227,7 +305,10 @@ enum {
  * of the current cell chain of one bin (an allocated cell over them means
  * they were reused). Big data needs its "db" record and segment list to
  * be unallocated, the segment count to be exactly ceil(size / 16344) and
- * the size to fit in the hive; then each segment is checked alone. */
+ * the size to fit in the hive; then each segment is checked alone.
+ * Cells past the hive bins data (remnants) count as unallocated whatever
+ * their size field says: nothing there is live; they must lie wholly in
+ * the buffer. */
 typedef struct nthive_deleted_data {
     int state;            /* NTHIVE_DATA_* */
     uint32_t size;        /* the vk's data size */
@@ -240,16 +321,29 @@ typedef struct nthive_deleted_data {
                              deleted key's list points at a live record):
                              name, type and data are not this value's;
                              state is LOST */
+    bool unreferenced;    /* the vk's cell is allocated but the live
+                             tree does not reach it (reach map given):
+                             its data may lie in allocated cells the
+                             live tree does not reach either */
     /* ---- */
     nthive *hive;
     const uint8_t *single;
     uint32_t list, index, remaining;
+    const nthive_reach *reach;
 } nthive_deleted_data;
 
 /* Judges the data of a recovered value `v` (from nthive_deleted_next or
  * nthive_deleted_key_value) and prepares to read it. Never fails: what
  * cannot be read is reported as NTHIVE_DATA_LOST. Returns NT_OK. */
 int nthive_deleted_data_init(const nthive_value *v, nthive_deleted_data *d);
+
+/* As nthive_deleted_data_init, with the live tree's reach map `r` (may be
+ * NULL: then the same). A vk whose cell is allocated is judged by it:
+ * reached means the record is live (record_reused, LOST, as without a
+ * map); not reached means an unreferenced record (d->unreferenced), whose
+ * data cells count when they are unallocated or allocated and not
+ * reached. `r` must outlive the reads of `d`. Returns NT_OK. */
+int nthive_deleted_data_init_reach(const nthive_value *v, const nthive_reach *r, nthive_deleted_data *d);
 
 /* Next piece of the data, in order: a view of `*len` bytes into the hive
  * buffer, or *piece == NULL for `*len` bytes of a lost segment (a reader

@@ -27,6 +27,15 @@ static inline int hive_fail(nthive *h, int status, uint32_t cell_off, const char
     return nt_diag_set(&h->diag, status, (uint64_t)cell_off + NTHIVE_BINS_START, rule);
 }
 
+/* Cell offsets up to which the caller's buffer holds bytes: the hive bins
+ * data and any remnant tail after it (forensic scans only; the live tree
+ * is read within bins_size). Kept below 4 GiB so offsets stay uint32. */
+static inline uint32_t hive_extent(const nthive *h)
+{
+    size_t n = h->file_size - NTHIVE_BINS_START;
+    return n > 0xFFFFF000u ? 0xFFFFF000u : (uint32_t)n;
+}
+
 /* cell.c: the payload of the allocated cell at `off` (after its size
  * field). `field` (in the hive buffer, or NULL) is where `off` was read
  * from: a reference that leads nowhere is reported there, with the rule
