@@ -8,10 +8,14 @@ ntkit:
              the slack of a deleted key's list and of a live key's list; an
              orphan nobody references). hivex, when present, checks that
              the live tree is deleted.manifest.jsonl (the edits are sound).
-  shared     yarp's Deleted*/Realloc*/Remnant*/SlackHive hives: the records
-             testdata/hive/EXPECTATIONS.md lists, and the facts behind each
-             one re-read from the bytes by the small reader below (so the
-             table cannot drift from the files).
+  shared     yarp's Deleted*/Realloc*/Remnant*/SlackHive/HealedHive hives:
+             the records testdata/hive/EXPECTATIONS.md lists, and the facts
+             behind each one re-read from the bytes by the small reader
+             below (so the table cannot drift from the files); and on every
+             shared hive, the allocated key/value cells the live tree does
+             not reach (an independent reachability walk below) are exactly
+             the "unreferenced" records, and every "remnant" record lies
+             past the declared hive bins data.
 
 usage: hive_recover_test.py NTKIT generated GEN_DIR
        hive_recover_test.py NTKIT shared SHARED_TESTDATA
@@ -92,6 +96,137 @@ class Bins:
 def free_at(b, off):
     """The record at cell offset `off` lies in unallocated space."""
     return not b.chain(off)[2]
+
+
+def live_cells(path):
+    """An independent reading of what the live tree of a hive reaches:
+    returns (bins, cells, reached) where cells maps the cell offset of
+    every cell of every well-formed bin to (size, allocated)."""
+    d = open(path, "rb").read()
+    if d[:4] != b"regf" or len(d) < 4096:
+        return None
+    declared = struct.unpack_from("<I", d, 40)[0]
+    minor = struct.unpack_from("<I", d, 24)[0]
+    root = struct.unpack_from("<I", d, 36)[0]
+    if struct.unpack_from("<I", d, 28)[0] != 0:
+        return None  # a log
+    avail = min(len(d) - 4096, 0x7FFFF000)
+    b = d[4096:]
+
+    def u32(o):
+        return struct.unpack_from("<I", b, o)[0]
+
+    def u16(o):
+        return struct.unpack_from("<H", b, o)[0]
+
+    def binsz(pos, limit):
+        if pos % 4096 or pos + 32 > limit or b[pos:pos + 4] != b"hbin" or u32(pos + 4) != pos:
+            return 0
+        sz = u32(pos + 8)
+        return sz if sz >= 4096 and sz % 4096 == 0 and pos + sz <= limit else 0
+
+    size = min(declared, avail)
+    bins, pos = [], 0
+    while pos + 32 <= size:
+        sz = binsz(pos, size)
+        if sz:
+            bins.append((pos, sz))
+            pos += sz
+        else:
+            pos += 4096
+    # A base block that undercounts: bins continuing the chain right after
+    # the declared end belong to the hive (yarp's EffectiveSizeHive).
+    if pos == declared and declared < avail:
+        while True:
+            sz = binsz(pos, avail)
+            if not sz:
+                break
+            bins.append((pos, sz))
+            pos += sz
+        size = pos
+    cells = {}
+    for pos, sz in bins:
+        c = pos + 32
+        while c + 4 <= pos + sz:
+            raw = struct.unpack_from("<i", b, c)[0]
+            n = abs(raw)
+            if n < 8 or n % 8 or c + n > pos + sz:
+                break
+            cells[c] = (n, raw < 0)
+            c += n
+
+    def ok(o):
+        return o in cells and cells[o][1]
+
+    reach, stack = set(), [root]
+    while stack:
+        k = stack.pop()
+        if k in reach or not ok(k) or b[k + 4:k + 6] != b"nk" or cells[k][0] < 80 \
+                or u16(k + 4 + 72) > cells[k][0] - 80:
+            continue
+        reach.add(k)
+        p = k + 4
+        for o in (u32(p + 44), u32(p + 48)):  # security, class name
+            if ok(o):
+                reach.add(o)
+        sl = u32(p + 28)
+        if ok(sl):
+            reach.add(sl)
+            leaves = [sl]
+            if b[sl + 4:sl + 6] == b"ri":
+                leaves = [u32(sl + 8 + 4 * i) for i in range(u16(sl + 6)) if 12 + 4 * i <= cells[sl][0]]
+                reach.update(x for x in leaves if ok(x))
+            for x in leaves:
+                if ok(x) and b[x + 4:x + 6] in (b"li", b"lf", b"lh"):
+                    step = 4 if b[x + 4:x + 6] == b"li" else 8
+                    n = u16(x + 6)
+                    if 8 + step * n <= cells[x][0]:
+                        stack.extend(u32(x + 8 + step * i) for i in range(n))
+        vc, vl = u32(p + 36), u32(p + 40)
+        if ok(vl):
+            reach.add(vl)
+            for i in range(min(vc, (cells[vl][0] - 4) // 4)):
+                v = u32(vl + 4 + 4 * i)
+                if not ok(v) or b[v + 4:v + 6] != b"vk":
+                    continue
+                reach.add(v)
+                ds, do = u32(v + 8), u32(v + 12)
+                if ds & 0x80000000 or ds == 0 or not ok(do):
+                    continue
+                reach.add(do)
+                if minor >= 4 and ds > 16344 and b[do + 4:do + 6] == b"db":
+                    lst = u32(do + 8)
+                    if ok(lst):
+                        reach.add(lst)
+                        for j in range(u16(do + 6)):
+                            if 8 + 4 * j <= cells[lst][0] and ok(u32(lst + 4 + 4 * j)):
+                                reach.add(u32(lst + 4 + 4 * j))
+    return b, cells, reach
+
+
+def unreferenced(path):
+    """Allocated cells of the bins' chains that hold a key or value record
+    (nk: a name, a time between 1980 and 2200; vk: known flags) which
+    nothing the live tree reaches references: (keys, values)."""
+    r = live_cells(path)
+    if r is None:
+        return None
+    b, cells, reach = r
+    keys, values = set(), set()
+    for c, (n, alloc) in cells.items():
+        if not alloc or c in reach:
+            continue
+        sig = b[c + 4:c + 6]
+        if sig == b"nk" and n >= 80:
+            nl = struct.unpack_from("<H", b, c + 4 + 72)[0]
+            t = struct.unpack_from("<Q", b, c + 8)[0]
+            if 0 < nl <= n - 80 and 119600064000000000 <= t <= 1890000000000000000:
+                keys.add(c)
+        elif sig == b"vk" and n >= 24:
+            nl, flags = struct.unpack_from("<H", b, c + 6)[0], struct.unpack_from("<H", b, c + 20)[0]
+            if nl <= n - 24 and flags & ~3 == 0:
+                values.add(c)
+    return keys, values
 
 
 # ---- generated ---------------------------------------------------------------
@@ -183,14 +318,27 @@ def shared(root):
                  and k123["name"] == "123" and k123["vcount"] == 1)
         if name == "DeletedDataHive":
             facts = facts and k123["vlist"] == 0x290 and b.list_slot(0x290, 1) == 0x188
+        want = [("456", "v", "list", "complete", UTF16("123456")),
+                (v2_owner[0], "v2", v2_owner[1], "complete", UTF16("456"))]
+        if name == "DeletedDataHive":
+            facts = facts and k123["vlist"] == 0x290 and b.list_slot(0x290, 0) == 0x140
+            facts = facts and b.list_slot(0x290, 1) == 0x188
         else:
-            facts = facts and k123["vlist"] >= b.size  # the list pointer is broken
+            # The list pointer is broken, so key 123's live value "v1" (vk
+            # 0x140, allocated, data "123" in an allocated cell) is
+            # reached by nothing: an unreferenced record.
+            v1 = b.vk(0x140)
+            facts = facts and k123["vlist"] >= b.size and not free_at(b, 0x140) and v1["name"] == "v1"
+            facts = facts and not free_at(b, v1["data"])
+            facts = facts and b.b[v1["data"] + 4:v1["data"] + 4 + v1["size"]].hex() == UTF16("123")
+            want.append(("", "v1", "unknown", "complete", UTF16("123")))
         check(facts, name + ": the bytes hold what EXPECTATIONS.md says")
         got = recover(path)
         check(keys(got) == [("456", True)], name + ": deleted key 456 " + str(keys(got)))
-        check(values(got) == sorted([("456", "v", "list", "complete", UTF16("123456")),
-                                     (v2_owner[0], "v2", v2_owner[1], "complete", UTF16("456"))]),
+        check(values(got) == sorted(want),
               name + ": values v (in 456's list) and v2 (owner %s) %s" % (v2_owner[1], values(got)))
+        check(all(r["found"] == "unreferenced" for r in got if r.get("value") == "v1"),
+              name + ": v1, if there, is unreferenced")
 
     # Deleted trees: four keys; the chain reaches the root (by the base
     # block's root offset even without the HIVE_ENTRY flag), or stops
@@ -255,13 +403,41 @@ def shared(root):
           "RemnantData: one value, from an old copy of key 3's list " + str(values(got)))
 
     # RemnantsHive: the only record is a vk past the hive bins data (bins
-    # size 0x1000); ntkit scans the hive bins data only.
+    # size 0x1000), its signature at cell offset 0x1000 (a page start, no
+    # size field before it): the default value, REG_DWORD 1 inline.
     path = os.path.join(Y, "RemnantsHive")
     b = Bins(path)
     raw = open(path, "rb").read()
-    check(b.size == 0x1000 and raw[4096 + 0x1000:4096 + 0x1002] == b"vk" and b"vk" not in b.b,
+    tail = raw[4096 + 0x1000:]
+    n, size, data, vtype, flags = struct.unpack_from("<HIIIH", tail, 2)
+    check(b.size == 0x1000 and tail[:2] == b"vk" and b"vk" not in b.b and b"nk" not in tail
+          and tail.count(b"vk") == 1 and n == 0 and size == 0x80000004 and data == 1 and vtype == 4,
           "RemnantsHive: the bytes hold what EXPECTATIONS.md says")
-    check(recover(path) == [], "RemnantsHive: nothing inside the hive bins data")
+    got = recover(path)
+    check(len(got) == 1 and values(got) == [("", "", "unknown", "complete", "01000000")]
+          and got[0]["type"] == 4 and got[0]["found"] == "remnant",
+          "RemnantsHive: the remnant default value, REG_DWORD 1 " + str(got))
+
+    # HealedHive: the root's list (lf 0x378, count 3) names aaaa, bbbb and
+    # dddd; nk "cccc" at 0x2c8 is still allocated but only the slack after
+    # the count points at it. It lists vk "123" (0x168, allocated), REG_SZ
+    # "test" in the allocated cell 0x140, which no live value uses.
+    path = os.path.join(Y, "HealedHive")
+    b = Bins(path)
+    hroot = struct.unpack_from("<I", open(path, "rb").read(), 36)[0]
+    rl = b.u32(hroot + 4 + 28)
+    kc, v = b.nk(0x2c8), b.vk(0x168)
+    check(b.u32(hroot + 4 + 20) == 3 and b.b[rl + 4:rl + 6] == b"lf" and b.u32(rl + 4) & 0xFFFF0000 == 0x30000
+          and 0x2c8 not in [b.u32(rl + 8 + 8 * i) for i in range(3)] and b.u32(rl + 8 + 8 * 3) == 0x2c8
+          and kc["name"] == "cccc" and kc["parent"] == hroot and not free_at(b, 0x2c8)
+          and kc["vcount"] == 1 and b.list_slot(kc["vlist"], 0) == 0x168 and not free_at(b, 0x168)
+          and v["name"] == "123" and v["type"] == 1 and v["data"] == 0x140 and not free_at(b, 0x140)
+          and b.b[0x144:0x144 + v["size"]].hex() == UTF16("test"),
+          "HealedHive: the bytes hold what EXPECTATIONS.md says")
+    got = recover(path)
+    check(keys(got) == [("cccc", True)] and values(got) == [("cccc", "123", "list", "complete", UTF16("test"))]
+          and all(r["found"] == "unreferenced" for r in got),
+          "HealedHive: allocated, unreferenced key cccc and its value " + str(got))
 
     # SlackHive: the free nk 0x76e38 "New Key #1" whose parent 0x32180 is
     # live key 2119 under key_with_many_subkeys; the "SLCK" slack is no record.
@@ -274,6 +450,49 @@ def shared(root):
     got = recover(path)
     check(keys(got) == [("key_with_many_subkeys\\2119\\New Key #1", True)] and values(got) == [],
           "SlackHive: one deleted key " + str(keys(got)))
+
+    # Every shared primary: "unreferenced" records are exactly the allocated
+    # records the reachability walk above does not reach (values: those and
+    # the ones unreferenced keys list), and "remnant" records lie past the
+    # hive bins data. Dirty primaries are left out: ntkit reads them with
+    # their logs applied.
+    H = os.path.join(root, "hives")
+    n = 0
+    for dp, _, fn in sorted(os.walk(H)):
+        for f in sorted(fn):
+            path = os.path.join(dp, f)
+            if f.endswith((".md", ".xz")):
+                continue
+            raw = open(path, "rb").read(512)
+            if len(raw) < 512 or raw[:4] != b"regf" or raw[4:8] != raw[8:12]:
+                continue
+            u = unreferenced(path)
+            if u is None:
+                continue
+            r = subprocess.run([ntkit, "hive", "recover", "--json", path], capture_output=True, timeout=300)
+            if r.returncode != 0:
+                continue  # not readable as a hive (checked by the hive_shared tests)
+            n += 1
+            recs = [json.loads(x) for x in r.stdout.splitlines()]
+            name = os.path.relpath(path, H)
+            gk = {x["offset"] for x in recs if "last_written" in x and x["found"] == "unreferenced"}
+            gv = {x["offset"] for x in recs if "value" in x and x["found"] == "unreferenced"}
+            b = Bins(path)
+            listed = set()
+            for k in u[0]:
+                vl, vc = b.u32(k + 4 + 40), b.u32(k + 4 + 36)
+                listed.update(b.u32(vl + 4 + 4 * i) for i in range(vc) if vl + 8 + 4 * i <= len(b.b))
+            check(gk == u[0] and u[1] <= gv <= u[1] | listed,
+                  "%s: unreferenced keys %s values %s (walk: %s %s)"
+                  % (name, sorted(map(hex, gk))[:6], sorted(map(hex, gv))[:6], sorted(map(hex, u[0]))[:6],
+                     sorted(map(hex, u[1]))[:6]))
+            whole = open(path, "rb").read()
+            # (a value listed by a remnant key carries the key's "found")
+            rem = [x for x in recs if x["found"] == "remnant" and ("last_written" in x or x["owner"] != "list")]
+            check(all(x["offset"] + 4 >= b.size and whole[4096 + x["offset"] + 4:4096 + x["offset"] + 6]
+                      in (b"nk", b"vk") for x in rem),
+                  "%s: %d remnant records, all past the hive bins data (0x%x)" % (name, len(rem), b.size))
+    check(n > 50, "unreferenced/remnant checked on %d shared hives" % n)
 
 
 if mode == "generated":

@@ -270,6 +270,35 @@ int nthive_deleted_next(nthive_deleted_iter *it, nthive_deleted *out)
     return NT_END;
 }
 
+/* Pages a remnant record's bin header is looked for behind it. */
+#define REMNANT_FRAME_PAGES 256u
+
+/* A reference `ref` read from a record at `holder`, as a cell offset of
+ * this buffer. Inside the hive bins data it is what it says. A remnant
+ * bin keeps the offset it had in its own hive in its header: when that
+ * differs from where it lies now (the tail of another hive, or of this
+ * one before it was reorganised), references into the same bin are moved
+ * by the difference, and references elsewhere lead to bytes that are not
+ * the ones meant (NTHIVE_NO_CELL). The header is looked for at most
+ * REMNANT_FRAME_PAGES pages back; unframed remnants are taken as is. */
+static uint32_t remnant_ref(const nthive *h, uint32_t holder, uint32_t ref)
+{
+    uint32_t page = holder & ~4095u, end, orig;
+    if (holder < h->bins_size || ref == NTHIVE_NO_CELL)
+        return ref;
+    for (uint32_t i = 0; i < REMNANT_FRAME_PAGES && page >= h->bins_size; i++, page -= 4096) {
+        if (tail_bin_at(h, page, hive_extent(h), &end) && holder < end) {
+            orig = nt_le32(h->bins + page + 4);
+            if (orig == page)
+                return ref;
+            return ref >= orig && ref - orig < end - page ? ref - orig + page : NTHIVE_NO_CELL;
+        }
+        if (page < 4096)
+            break;
+    }
+    return ref;
+}
+
 /* The nk at `off` whatever its cell's state: bounded by the buffer (a
  * remnant key's parent may be a remnant too). */
 static bool any_key(nthive *h, uint32_t off, nthive_key *key)
@@ -307,7 +336,7 @@ int nthive_deleted_key_path(const nthive_key *key, char *buf, size_t cap, size_t
         if (n == MAX_PARENTS)
             break;
         chain[n++] = cur.offset;
-        parent = nt_le32(cur.nk + NK_PARENT);
+        parent = remnant_ref(h, cur.offset, nt_le32(cur.nk + NK_PARENT));
         for (uint32_t i = 0; i < n; i++)
             seen |= chain[i] == parent;
         if (seen || !any_key(h, parent, &next))
@@ -343,15 +372,15 @@ int nthive_deleted_key_path(const nthive_key *key, char *buf, size_t cap, size_t
 int nthive_deleted_key_value(const nthive_key *key, uint32_t index, nthive_value *value)
 {
     nthive *h = key->hive;
-    uint32_t count = nt_le32(key->nk + NK_VALUE_COUNT), list = nt_le32(key->nk + NK_VALUE_LIST), off, avail;
-    uint32_t extent = hive_extent(h);
+    uint32_t count = nt_le32(key->nk + NK_VALUE_COUNT), off, avail;
+    uint32_t list = remnant_ref(h, key->offset, nt_le32(key->nk + NK_VALUE_LIST)), extent = hive_extent(h);
     const uint8_t *r;
 
     if (index >= count)
         return NT_END;
     if (list == NTHIVE_NO_CELL || list % 8 || (uint64_t)list + 4 + 4 * (uint64_t)count > extent)
         return hive_fail(h, NT_ERR_CORRUPT, list, "deleted key's value list is gone");
-    off = nt_le32(h->bins + list + 4 + 4 * index);
+    off = remnant_ref(h, list, nt_le32(h->bins + list + 4 + 4 * index));
     if (off == NTHIVE_NO_CELL || off % 8 || (uint64_t)off + 4 + VK_MIN > extent)
         return hive_fail(h, NT_ERR_CORRUPT, list, "deleted key's value list entry points outside the data");
     r = h->bins + off + 4;
@@ -366,7 +395,7 @@ int nthive_deleted_value_data(const nthive_value *v, const uint8_t **data, size_
 {
     nthive *h = v->hive;
     uint32_t raw = nt_le32(v->vk + VK_DATA_SIZE), size = raw & 0x7FFFFFFFu;
-    uint32_t off = nt_le32(v->vk + VK_DATA_OFFSET), cell;
+    uint32_t off = remnant_ref(h, v->offset, nt_le32(v->vk + VK_DATA_OFFSET)), cell;
     const uint8_t *p;
 
     if (raw & 0x80000000u) {
@@ -475,7 +504,7 @@ static bool stale_cell(nthive *h, const nthive_reach *reach, uint32_t off, uint3
 /* Offset of surviving big data segment `i` (`want` bytes), or NO_CELL. */
 static uint32_t segment_at(nthive *h, const nthive_reach *reach, uint32_t list, uint32_t i, uint32_t want)
 {
-    uint32_t seg = nt_le32(h->bins + list + 4 + 4 * (size_t)i);
+    uint32_t seg = remnant_ref(h, list, nt_le32(h->bins + list + 4 + 4 * (size_t)i));
     return stale_cell(h, reach, seg, want, true) ? seg : NTHIVE_NO_CELL;
 }
 
@@ -483,7 +512,7 @@ int nthive_deleted_data_init_reach(const nthive_value *v, const nthive_reach *r,
 {
     nthive *h = v->hive;
     uint32_t raw = nt_le32(v->vk + VK_DATA_SIZE), size = raw & 0x7FFFFFFFu;
-    uint32_t off = nt_le32(v->vk + VK_DATA_OFFSET), count, list;
+    uint32_t off = remnant_ref(h, v->offset, nt_le32(v->vk + VK_DATA_OFFSET)), count, list;
 
     nt_memset(d, 0, sizeof *d);
     d->hive = h;
@@ -510,7 +539,7 @@ int nthive_deleted_data_init_reach(const nthive_value *v, const nthive_reach *r,
         return NT_OK;
     } else if (h->minor >= 4 && size > NTHIVE_DB_SEGMENT && nt_le16(h->bins + off + 4) == SIG('d', 'b')) {
         count = nt_le16(h->bins + off + 4 + DB_COUNT);
-        list = nt_le32(h->bins + off + 4 + DB_LIST);
+        list = remnant_ref(h, off, nt_le32(h->bins + off + 4 + DB_LIST));
         if (count != (size + NTHIVE_DB_SEGMENT - 1) / NTHIVE_DB_SEGMENT || !stale_cell(h, d->reach, off, 8, false) ||
             !stale_cell(h, d->reach, list, 4 * count, false))
             return NT_OK;
