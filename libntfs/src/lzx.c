@@ -210,6 +210,19 @@ static int decode_block(lzx_workspace *w, ntfs_bits *bp, bool aligned, uint8_t *
     return NT_OK;
 }
 
+/* Undoes the translation of the CALL whose E8 opcode is at d[i]. */
+static inline void undo_e8_at(uint8_t *d, size_t i)
+{
+    int32_t target = nt_le32s(d + i + 1);
+    int32_t pos = (int32_t)i;
+    if (target >= 0) {
+        if (target < LZX_E8_FILE_SIZE)
+            nt_put_le32(d + i + 1, (uint32_t)(target - pos));
+    } else if (target >= -pos) {
+        nt_put_le32(d + i + 1, (uint32_t)(target + LZX_E8_FILE_SIZE));
+    }
+}
+
 /* Turns the absolute CALL targets the compressor stored back into relative
  * ones: an E8 byte at position i < n - 10 is followed by a 32-bit target
  * (and the scan resumes after it). */
@@ -220,31 +233,25 @@ static void undo_e8(uint8_t *d, size_t n)
     if (n <= 10)
         return;
     lim = n - 10;
-    while (i < lim) {
-        /* Skip 8 bytes at a time while none of them is 0xE8. */
-        while (i + 8 <= lim) {
-            uint64_t x;
-            nt_memcpy(&x, d + i, 8);
-            x ^= 0xe8e8e8e8e8e8e8e8ull;
-            if (((x - 0x0101010101010101ull) & ~x & 0x8080808080808080ull) != 0)
-                break;
+    /* Eight bytes at a time: a byte of x ^ E8E8.. is zero where d has an
+     * E8; the lowest flag of the zero-byte test is exact (only flags above
+     * a true zero byte can be false), so it gives the next E8 directly. */
+    while (i + 8 <= lim) {
+        const uint64_t x = nt_le64(d + i) ^ 0xe8e8e8e8e8e8e8e8ull;
+        const uint64_t m = (x - 0x0101010101010101ull) & ~x & 0x8080808080808080ull;
+        if (m == 0) {
             i += 8;
-        }
-        if (i >= lim)
-            break;
-        if (d[i] != 0xe8) {
-            i++;
             continue;
         }
-        int32_t target = nt_le32s(d + i + 1);
-        int32_t pos = (int32_t)i;
-        if (target >= 0) {
-            if (target < LZX_E8_FILE_SIZE)
-                nt_put_le32(d + i + 1, (uint32_t)(target - pos));
-        } else if (target >= -pos) {
-            nt_put_le32(d + i + 1, (uint32_t)(target + LZX_E8_FILE_SIZE));
-        }
+        i += (size_t)__builtin_ctzll(m) >> 3;
+        undo_e8_at(d, i);
         i += 5;
+    }
+    for (; i < lim; i++) {
+        if (d[i] == 0xe8) {
+            undo_e8_at(d, i);
+            i += 4;
+        }
     }
 }
 
