@@ -333,7 +333,8 @@ int hive_cmd_recover(int argc, char **argv)
             }
             for (uint32_t i = 0; nthive_deleted_key_value(&d.key, i, &v) == NT_OK; i++) {
                 values++;
-                print_value(&v, &reach, path, plen, complete, json, d.found, NTHIVE_OWNER_DELETED_LIST, d.offset);
+                print_value(&v, &reach, path, plen, complete, json, d.found, NTHIVE_OWNER_DELETED_LIST,
+                            d.offset);
             }
             free(path);
         } else if (!nowned || !bsearch(&d.offset, owned, nowned, sizeof *owned, cmp_u32)) {

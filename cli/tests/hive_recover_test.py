@@ -260,6 +260,15 @@ def generated(gen):
           "generated: exactly the %d deleted values (got %d)" % (len(want_values), len(got_values)))
     check(sorted(got_keys) == sorted(want_keys) and all(got_keys[k]["path_complete"] for k in got_keys),
           "generated: deleted keys %s, full paths" % sorted(got_keys))
+    # No generated hive (class names, security, big data, ri lists, ...)
+    # has a record the live tree does not reach, or bytes past its bins.
+    for f in sorted(os.listdir(gen)):
+        if f.endswith(".hiv"):
+            path = os.path.join(gen, f)
+            recs = got if f == "deleted.hiv" else recover(path)
+            odd = [r for r in recs if r["found"] in ("unreferenced", "remnant")]
+            check(unreferenced(path) == (set(), set()) and odd == [],
+                  "generated %s: no unreferenced or remnant records %s" % (f, odd[:3]))
     # The live tree after the edits is what the manifest says (hivex).
     try:
         import hivex

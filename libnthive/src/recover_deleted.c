@@ -92,7 +92,8 @@ static bool record_ok(nthive *h, uint32_t rec, uint32_t avail, bool strict, nthi
         uint32_t size = nt_le32(r + VK_DATA_SIZE), off = nt_le32(r + VK_DATA_OFFSET);
         if (len > avail - VK_MIN || (nt_le16(r + VK_FLAGS) & ~3u) != 0)
             return false;
-        if (strict && (size & 0x80000000u ? (size & 0x7FFFFFFFu) > 4 : size != 0 && (off % 8 || off == NTHIVE_NO_CELL)))
+        if (strict &&
+            (size & 0x80000000u ? (size & 0x7FFFFFFFu) > 4 : size != 0 && (off % 8 || off == NTHIVE_NO_CELL)))
             return false;
         out->kind = NTHIVE_DELETED_VALUE;
         out->value = (nthive_value){h, rec - 4, avail, r};
@@ -211,7 +212,7 @@ int nthive_deleted_next(nthive_deleted_iter *it, nthive_deleted *out)
             if (it->phase == 0 || it->framed) {
                 if (try_record(h, p, it->cell_end, false, out)) {
                     out->offset = p;
-                    out->found = it->phase                                ? NTHIVE_FOUND_REMNANT
+                    out->found = it->phase                                  ? NTHIVE_FOUND_REMNANT
                                  : (int32_t)nt_le32(h->bins + it->cell) > 0 ? NTHIVE_FOUND_FREE_CELL
                                                                             : NTHIVE_FOUND_SLACK;
                     return NT_OK;
@@ -221,7 +222,8 @@ int nthive_deleted_next(nthive_deleted_iter *it, nthive_deleted *out)
                  * field that fits; the record may run past the page. */
                 int32_t raw = (int32_t)nt_le32(h->bins + p);
                 uint32_t len = raw < 0 ? 0u - (uint32_t)raw : (uint32_t)raw;
-                if (len >= 8 && len % 8 == 0 && len <= it->tail_end - p && try_record(h, p, p + len, true, out)) {
+                if (len >= 8 && len % 8 == 0 && len <= it->tail_end - p &&
+                    try_record(h, p, p + len, true, out)) {
                     out->offset = p;
                     out->found = NTHIVE_FOUND_REMNANT;
                     return NT_OK;
@@ -540,8 +542,8 @@ int nthive_deleted_data_init_reach(const nthive_value *v, const nthive_reach *r,
     } else if (h->minor >= 4 && size > NTHIVE_DB_SEGMENT && nt_le16(h->bins + off + 4) == SIG('d', 'b')) {
         count = nt_le16(h->bins + off + 4 + DB_COUNT);
         list = remnant_ref(h, off, nt_le32(h->bins + off + 4 + DB_LIST));
-        if (count != (size + NTHIVE_DB_SEGMENT - 1) / NTHIVE_DB_SEGMENT || !stale_cell(h, d->reach, off, 8, false) ||
-            !stale_cell(h, d->reach, list, 4 * count, false))
+        if (count != (size + NTHIVE_DB_SEGMENT - 1) / NTHIVE_DB_SEGMENT ||
+            !stale_cell(h, d->reach, off, 8, false) || !stale_cell(h, d->reach, list, 4 * count, false))
             return NT_OK;
         d->segments = count;
         for (uint32_t i = 0, left = size; i < count; i++) {
@@ -640,7 +642,8 @@ static bool mark(nthive_reach *r, uint32_t off)
 static const uint8_t *cell_of(nthive_reach *r, uint32_t off, uint32_t *size, bool must)
 {
     const uint8_t *p;
-    if (off == NTHIVE_NO_CELL || hive_cell(r->hive, off, 0, "reference outside the hive data", &p, size) != NT_OK) {
+    if (off == NTHIVE_NO_CELL ||
+        hive_cell(r->hive, off, 0, "reference outside the hive data", &p, size) != NT_OK) {
         r->broken += must;
         return 0;
     }
@@ -671,7 +674,8 @@ static void push_key(reach_walk *w, uint32_t off)
             w->nomem = true; /* cannot happen: the bound counts every key */
             return;
         }
-        p = (uint32_t *)nt_realloc(r->alloc, w->stack, w->cap * sizeof *p, cap * sizeof *p, _Alignof(uint32_t));
+        p = (uint32_t *)nt_realloc(r->alloc, w->stack, w->cap * sizeof *p, cap * sizeof *p,
+                                   _Alignof(uint32_t));
         if (!p) {
             w->nomem = true;
             return;
@@ -727,7 +731,8 @@ static void subkeys(reach_walk *w, const uint8_t *nk)
  * db record, its segment list and the segments. */
 static void data(nthive_reach *r, const uint8_t *vk)
 {
-    uint32_t raw = nt_le32(vk + VK_DATA_SIZE), len = raw & 0x7FFFFFFFu, off = nt_le32(vk + VK_DATA_OFFSET), size;
+    uint32_t raw = nt_le32(vk + VK_DATA_SIZE), len = raw & 0x7FFFFFFFu, off = nt_le32(vk + VK_DATA_OFFSET),
+             size;
     const uint8_t *p;
     if (raw & 0x80000000u || len == 0)
         return;
