@@ -3,8 +3,11 @@
  * split at FUZZ_SPLIT into a primary and up to two transaction logs that
  * are replayed (the result is walked too), and the deleted-record scan,
  * the data of recovered values (big data included) and the owner map run
- * over the primary. Uses libc malloc (a test harness, not a front end).
- * Lookups are done for the first keys only: one lookup may cost a linear
+ * over the primary - with the map of what the live tree reaches, so that
+ * unreferenced allocated records are reported too - and once more over a
+ * copy whose base block declares only half the hive bins data, so that the
+ * rest is scanned as a remnant tail. Uses libc malloc (a test harness,
+ * not a front end). Lookups are done for the first keys only: one lookup may cost a linear
  * scan, so one per key would be quadratic in the harness. */
 #define _GNU_SOURCE /* memmem */
 #include <stddef.h>
@@ -99,10 +102,14 @@ static void deleted_of(nthive *h, const nt_allocator *a)
     nthive_deleted_iter it;
     nthive_deleted d;
     nthive_owner_map map;
+    nthive_reach reach;
     bool have_map = nthive_owner_map_build(&map, h, a) == NT_OK;
+    bool have_reach = nthive_reach_build(&reach, h, a) == NT_OK;
+    const nthive_reach *rp = have_reach ? &reach : NULL;
     volatile unsigned sink = 0;
 
     nthive_deleted_init(&it, h);
+    nthive_deleted_set_reach(&it, rp);
     while (nthive_deleted_next(&it, &d) == NT_OK) {
         char buf[512];
         size_t len;
@@ -111,6 +118,11 @@ static void deleted_of(nthive *h, const nt_allocator *a)
         nthive_deleted_data dd;
         const uint8_t *piece;
         nthive_name n;
+        /* Unreferenced means allocated and not reached; remnant means
+         * past the hive bins data. */
+        if ((d.found == NTHIVE_FOUND_UNREFERENCED && (!rp || nthive_reach_has(rp, d.offset))) ||
+            (d.found == NTHIVE_FOUND_REMNANT && (uint64_t)d.offset + 4 < h->bins_size))
+            __builtin_trap();
         if (d.kind == NTHIVE_DELETED_KEY) {
             nthive_layer l;
             (void)nthive_deleted_key_path(&d.key, buf, sizeof buf, &len, &complete);
@@ -119,7 +131,7 @@ static void deleted_of(nthive *h, const nt_allocator *a)
             (void)nthive_key_last_written(&d.key);
             nthive_key_layer(&d.key, &l);
             for (uint32_t i = 0; i < 64 && nthive_deleted_key_value(&d.key, i, &v) == NT_OK; i++) {
-                nthive_deleted_data_init(&v, &dd);
+                nthive_deleted_data_init_reach(&v, rp, &dd);
                 while (nthive_deleted_data_next(&dd, &piece, &len) == NT_OK)
                     if (piece)
                         sink += touch(piece, len);
@@ -132,7 +144,7 @@ static void deleted_of(nthive *h, const nt_allocator *a)
         (void)nthive_value_is_tombstone(&d.value);
         if (nthive_deleted_value_data(&d.value, &piece, &len) == NT_OK)
             sink += touch(piece, len);
-        nthive_deleted_data_init(&d.value, &dd);
+        nthive_deleted_data_init_reach(&d.value, rp, &dd);
         while (nthive_deleted_data_next(&dd, &piece, &len) == NT_OK)
             if (piece)
                 sink += touch(piece, len);
@@ -145,6 +157,8 @@ static void deleted_of(nthive *h, const nt_allocator *a)
     }
     if (have_map)
         nthive_owner_map_free(&map);
+    if (have_reach)
+        nthive_reach_free(&reach);
     (void)sink;
 }
 
@@ -162,6 +176,23 @@ static void hive_of(const uint8_t *data, size_t size, const nt_allocator *a)
         return;
     nthive_get_info(&h, &in);
     deleted_of(&h, a);
+    /* The same bytes with half the hive bins data declared (and the bin
+     * header there spoilt, or the chain would make it part of the hive):
+     * the rest is a remnant tail of real bins. */
+    if (in.usable_size >= 8192 && size >= 4096 + (size_t)in.usable_size) {
+        uint8_t *copy = malloc(size);
+        uint32_t half = in.usable_size / 2 & ~4095u;
+        nthive t;
+        if (copy) {
+            memcpy(copy, data, size);
+            copy[40] = (uint8_t)half, copy[41] = (uint8_t)(half >> 8);
+            copy[42] = (uint8_t)(half >> 16), copy[43] = (uint8_t)(half >> 24);
+            copy[4096 + half] ^= 0x20;
+            if (nthive_open(&t, copy, size) == NT_OK)
+                deleted_of(&t, a);
+            free(copy);
+        }
+    }
     if (nthive_root(&h, &root) != NT_OK)
         return;
     (void)nthive_key_open(&root, "a\\B/c", 5, &other);

@@ -5,6 +5,12 @@
  *   deleted        the same kind of hive after deleting a key and a big
  *                  value (cells freed, the value's offset left in list
  *                  slack), for the recovery scan;
+ *   remnant        the builder hive, then past its declared hive bins
+ *                  data a copy of those bins (their headers name other
+ *                  offsets than where they lie now) and a page with a
+ *                  bare vk at its start and a cell-form nk;
+ *   leaked         the builder hive with a key dropped from its parent's
+ *                  list but still allocated (an unreferenced record);
  *   dirty-new      a dirty primary + two new-format logs ("HvLE" entries
  *                  with Marvin32 hashes, sequence 2 in LOG1, 3 in LOG2);
  *   dirty-old      a dirty primary + an old-format log ("DIRT" vector).
@@ -133,6 +139,62 @@ static void seed_deleted(void)
     free(f);
 }
 
+static void seed_remnant(void)
+{
+    size_t size, bins, total;
+    uint32_t root;
+    hb b;
+    uint8_t *f = make_hive("a", &size, NULL, &root, &b), *t, *page, *p;
+    FILE *o;
+    bins = size - BASE;
+    total = size + bins + 4096;
+    t = calloc(1, total);
+    if (!t)
+        exit(1);
+    memcpy(t, f, size);
+    memcpy(t + size, f + BASE, bins);
+    page = t + size + bins;
+    memcpy(page, "vk", 2);
+    w32(page + 4, 0x80000004u);
+    w32(page + 8, 7);
+    w32(page + 12, 4);
+    p = page + 0x100;
+    w32(p, (uint32_t)-0x60);
+    memcpy(p + 4, "nk", 2);
+    p[6] = 0x20;
+    w32(p + 4 + 8, 0x01d00000u);
+    w32(p + 4 + 16, root);
+    w32(p + 4 + 28, HB_NONE);
+    w32(p + 4 + 40, HB_NONE);
+    p[4 + 72] = 3;
+    memcpy(p + 4 + 76, "rem", 3);
+    o = create("remnant");
+    put(o, t, total);
+    fclose(o);
+    free(t);
+    free(f);
+}
+
+/* Key "b" stays allocated but the first leaf of the root's ri lists only
+ * "a": nothing reachable references it. */
+static void seed_leaked(void)
+{
+    size_t size;
+    uint32_t root, ri, leaf;
+    hb b;
+    uint8_t *f = make_hive("a", &size, NULL, &root, &b), *lp;
+    FILE *o;
+    ri = r32(hb_payload(&b, root) + 28);
+    leaf = r32(hb_payload(&b, ri) + 4);
+    lp = hb_payload(&b, leaf);
+    lp[2] = 1, lp[3] = 0;
+    hb_put32(&b, root, 20, 2);
+    o = create("leaked");
+    put(o, f, size);
+    fclose(o);
+    free(f);
+}
+
 /* An HvLE entry writing `len` bytes of `page` at hive-bins offset 0. */
 static void log_entry(FILE *o, uint32_t seq, uint32_t bins, const uint8_t *page, uint32_t len)
 {
@@ -217,6 +279,8 @@ int main(int argc, char **argv)
     dir = argv[1];
     seed_builder();
     seed_deleted();
+    seed_remnant();
+    seed_leaked();
     seed_dirty();
     return 0;
 }
