@@ -385,7 +385,8 @@ typedef struct nthive_owner_map {
 } nthive_owner_map;
 
 /* Collects, with memory from `alloc`, every reference to a vk record from
- * the value list of a deleted key (nthive_deleted_next) - its entries and
+ * the value list of a deleted key of the hive bins data (what
+ * nthive_deleted_next finds there, remnants left out) - its entries and
  * the slack after them - from the value list of every allocated nk cell
  * ("live" keys: the slack, and the counted entries, which serve only to
  * match freed copies of the list) and from free cells that look like

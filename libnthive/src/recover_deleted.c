@@ -1004,8 +1004,10 @@ int nthive_owner_map_build(nthive_owner_map *m, nthive *h, const nt_allocator *a
     m->alloc = alloc;
     /* Deleted keys: their lists and the slack after them. */
     nthive_deleted_init(&it, h);
+    /* (Not remnant keys: their list offsets may name cells of another
+     * layout; their values are read through nthive_deleted_key_value.) */
     while (ok && nthive_deleted_next(&it, &d) == NT_OK)
-        if (d.kind == NTHIVE_DELETED_KEY)
+        if (d.kind == NTHIVE_DELETED_KEY && d.found != NTHIVE_FOUND_REMNANT)
             ok = owner_list(m, d.offset, d.key.nk, NTHIVE_OWNER_DELETED_LIST, NTHIVE_OWNER_DELETED_SLACK);
     /* Live keys: every allocated nk cell, bin by bin. */
     while (ok && (uint64_t)pos + HBIN_HEADER <= h->bins_size) {
