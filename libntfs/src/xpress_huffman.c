@@ -113,8 +113,8 @@ int ntfs_huffman_build(ntfs_huffman *h, const uint8_t *lens, unsigned nsyms)
         const unsigned cnt = h->count[len], shift = tb - len;
         const size_t n = (size_t)1 << shift;
         unsigned j;
-#define FILL_LEN(N)                                                                                           \
-    for (j = 0; j < cnt; j++, p += (N))                                                                       \
+#define FILL_LEN(N)                                                                                          \
+    for (j = 0; j < cnt; j++, p += (N))                                                                      \
         fill_entries(p, (N), (uint16_t)(sym[j] << NTFS_HUFF_SYM_SHIFT | len));
         switch (shift) {
         case 0:
