@@ -2,6 +2,7 @@
  * Jobs are coarse (a group of WOF chunks, ~100 us and up), so one mutex
  * and two condition variables are all the synchronisation needed. */
 #include <pthread.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -96,11 +97,17 @@ static void start(void)
 
     pool.started = true;
     pool.stop = false;
+    /* Workers never take a signal: in ntkitfs, SIGTERM must interrupt the
+     * request loop's read() rather than run its handler here. */
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
     while (pool.nthreads < want) {
         if (pthread_create(&pool.threads[pool.nthreads], NULL, worker, NULL))
             break; /* fewer threads: the caller runs the rest */
         pool.nthreads++;
     }
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
 }
 
 void cli_parallel_run(void *ctx, size_t n, void (*job)(void *arg, size_t i), void *arg)

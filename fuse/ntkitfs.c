@@ -37,6 +37,7 @@
 #include "common_arena.h"
 #include "common_image.h"
 #include "common_parallel.h"
+#include "ntkitfs_prefill.h"
 #include "ntfs.h"
 /* by path: cli/ (on the include path for common_image.h) has a CLI header
  * of the same name */
@@ -73,6 +74,7 @@ typedef struct fs_ctx {
     int no_logs; /* --hive: read the primary as it is */
     int mt;
     unsigned threads;
+    int noprefill;
     char *rdplus_opt;
     enum streams_mode streams;
     char *streams_opt;
@@ -87,6 +89,7 @@ typedef struct fs_ctx {
     uint64_t total_clusters, free_clusters;
     int image_fd;           /* -1 for gzip images: no splice path */
     uint64_t vol_off;
+    ntkitfs_prefill *prefill; /* NULL: -o noprefill, or no thread */
 } fs_ctx;
 
 static fs_ctx g_fs; /* front end only: the FUSE callbacks reach it via fuse_req_userdata */
@@ -448,6 +451,28 @@ static void reply_entry(fuse_req_t req, fuse_ino_t ino, const struct stat *st)
     fuse_reply_entry(req, &e);
 }
 
+/* After a LOOKUP reply: a small file whose data is resident in its MFT
+ * record (already read) goes to the prefill thread, so the client's read
+ * can be served from the page cache without a READ round trip. */
+static void prefill_small_file(fs_ctx *fs, ntfs_file *f, fuse_ino_t ino, const struct stat *st)
+{
+    if (!fs->prefill || !S_ISREG(st->st_mode) || st->st_size <= 0 || st->st_size > NTKITFS_PREFILL_MAX)
+        return;
+    ntfs_stream *s;
+    if (ntfs_stream_open(f, NTFS_AT_DATA, NULL, &s) != NT_OK)
+        return;
+    ntfs_stream_info si;
+    unsigned char buf[NTKITFS_PREFILL_MAX];
+    size_t got = 0;
+    ntfs_stream_get_info(s, &si);
+    /* resident: no image read; compressed or encrypted data is not stored
+     * as it reads, and a WOF file's unnamed $DATA is never resident */
+    if (si.resident && !si.compressed && !si.encrypted && si.size == (uint64_t)st->st_size &&
+        ntfs_stream_read(s, 0, buf, (size_t)si.size, &got) == NT_OK && got == si.size)
+        ntkitfs_prefill_push(fs->prefill, ino, buf, got);
+    ntfs_stream_close(s);
+}
+
 static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
     fs_ctx *fs = FS(req);
@@ -515,12 +540,14 @@ static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
         reply_entry(req, ino, &st);
         return;
     }
-    ntfs_close(f);
     if (rc != NT_OK) {
+        ntfs_close(f);
         fuse_reply_err(req, nt_errno(fs, rc, rec, "stat"));
         return;
     }
     reply_entry(req, ino, &st);
+    prefill_small_file(fs, f, ino, &st);
+    ntfs_close(f);
 }
 
 static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
@@ -1291,6 +1318,7 @@ static const struct fuse_opt fs_opts[] = {
     OPT("--no-logs", no_logs),
     OPT("no_logs", no_logs),
     OPT("mt", mt),
+    OPT("noprefill", noprefill),
     {"threads=%u", offsetof(fs_ctx, threads), 0},
     {"readdirplus=%s", offsetof(fs_ctx, rdplus_opt), 0},
     {"streams=%s", offsetof(fs_ctx, streams_opt), 0},
@@ -1330,6 +1358,7 @@ static void usage(void)
            "  nosplice             copy file data instead of handing the kernel fd buffers\n"
            "  readdirplus=always|auto|no  attributes with directory listings (default always)\n"
            "  mt, threads=N        multi-threaded request loop (default: one thread)\n"
+           "  noprefill            do not put small files' data into the page cache at lookup\n"
            "  plus the generic FUSE options (allow_other, max_read=N, ...)\n\n"
            "xattrs: user.STREAM, system.ntfs_attrib(_be), system.ntfs_dos_name,\n"
            "system.ntfs_reparse_data, system.ntfs_object_id, system.ntfs_acl,\n"
@@ -1522,6 +1551,12 @@ int main(int argc, char **argv)
     }
     if (pthread_key_create(&g_streams_key, thread_streams_free) != 0)
         goto out_unmount;
+    /* Started after daemonising (threads do not survive the fork), and
+     * with the single-threaded loop only: libfuse's workers can drop a
+     * request while exiting, and a store may be waiting for it. */
+    if (!fs->noprefill && !fs->hive && (cl.singlethread || !(fs->mt || fs->threads > 1)) &&
+        ntkitfs_prefill_start(se, cl.mountpoint, &fs->prefill) != 0)
+        fs->prefill = NULL; /* reads just take their READ round trip */
     /* Single-threaded unless -o mt / threads=N: libfuse's pool hands
      * consecutive requests to different threads, and on the 2-vCPU test VM
      * that cross-CPU hand-off made lookups and sequential reads 2-8x slower
@@ -1541,6 +1576,11 @@ int main(int argc, char **argv)
         fuse_loop_cfg_destroy(lc);
     }
     ret = ret != 0 ? 1 : 0;
+    ntkitfs_prefill_stats ps = {0, 0, 0};
+    ntkitfs_prefill_stop(fs->prefill, &ps);
+    fs->prefill = NULL;
+    if (cl.debug)
+        logmsg("prefill: %lu files stored, %lu missed, %lu dropped", ps.stored, ps.missed, ps.dropped);
     /* this thread's cached streams (single-threaded mode): before unmount */
     thread_streams_free(pthread_getspecific(g_streams_key));
     pthread_setspecific(g_streams_key, NULL);

@@ -23,6 +23,11 @@ CHECK is one of
   xattrs                  system.ntfs_acl and system.ntfs_object_id equal
                           ntfs-3g's; system.ntfs_sddl of a descriptor the
                           fixture built from known SDDL gives that text back
+  prefill                 small files opened by name on a fresh mount (LOOKUP,
+                          so their data is stored into the page cache) read as
+                          on ntfs-3g, with and without -o noprefill; SIGTERM
+                          while a reader opens files by name ends the daemon
+                          and the mount every time
   wof                     WOF files of FIXDIR/wof.img read as their plaintexts,
                           st_blocks = ntfs-3g's st_blocks of FILE:WofCompressedData
   shared GZNAME TESTDATA CACHE   a real Windows image (.gz, possibly a disk)
@@ -484,6 +489,71 @@ def check_signals():
     print("fusermount3 -u: daemon exited")
 
 
+def small_files(root, limit=4096):
+    """Relative paths of the regular files of at most `limit` bytes."""
+    out = []
+    for d, dirs, files in os.walk(root):
+        dirs.sort()
+        for n in sorted(files):
+            p = os.path.join(d, n)
+            st = os.lstat(p)
+            if stat.S_ISREG(st.st_mode) and st.st_size <= limit:
+                out.append(os.path.relpath(p, root))
+    return out
+
+
+def check_prefill():
+    feat = os.path.join(FIXDIR, "feat.img")
+    ref = mount_ntfs3g(feat, "ro")
+    names = small_files(ref)
+    if len(names) < 600:
+        fail("fixture has only %d small files" % len(names))
+    want = {n: open(os.path.join(ref, n), "rb").read() for n in names}
+    for opts in (None, "noprefill"):
+        # by name, never listing a directory first: every open is a LOOKUP
+        mine = mount_ntkitfs(feat, opts)
+        for n in names:
+            got = open(os.path.join(mine, n), "rb").read()
+            if got != want[n]:
+                fail("%s (%s): %d bytes differ from ntfs-3g's %d" % (n, opts or "prefill", len(got), len(want[n])))
+            if os.stat(os.path.join(mine, n)).st_size != len(want[n]):
+                fail("%s: size changed after the read" % n)
+        umount(mine)
+        print("%s: %d small files read by name, equal to ntfs-3g" % (opts or "default (prefill)", len(names)))
+    umount(ref)
+    # A store may wait for a READ: the daemon must still end promptly when
+    # stopped in the middle of opens, and leave no mount behind.
+    many = [n for n in names if n.startswith("many" + os.sep)]
+    rng = random.Random(7)
+    for i in range(8):
+        m, p = mount_ntkitfs(feat, foreground=True)
+        stop = threading.Event()
+
+        def reader():
+            while not stop.is_set():
+                for n in many:
+                    try:
+                        with open(os.path.join(m, n), "rb") as f:
+                            f.read()
+                    except OSError:
+                        return
+        t = threading.Thread(target=reader, daemon=True)
+        t.start()
+        time.sleep(rng.uniform(0.05, 0.4))
+        p.send_signal(signal.SIGTERM)
+        try:
+            p.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            fail("run %d: ntkitfs did not exit within 15 s of SIGTERM while files were being read" % i)
+        stop.set()
+        t.join(timeout=15)
+        if t.is_alive():
+            fail("run %d: the reader hangs after the daemon exited" % i)
+        if is_mounted(m):
+            fail("run %d: mount left behind" % i)
+    print("SIGTERM during reads by name: 8 of 8 runs ended cleanly")
+
+
 def check_options():
     feat = os.path.join(FIXDIR, "feat.img")
     opts = "uid=1234,gid=4321,fmask=0133,dmask=0022"
@@ -739,6 +809,8 @@ def main():
             check_xattrs()
         elif check == "wof":
             check_wof()
+        elif check == "prefill":
+            check_prefill()
         elif check == "shared":
             check_shared(args[0], args[1], args[2])
         else:

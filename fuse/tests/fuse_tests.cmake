@@ -21,7 +21,7 @@ set(FUSE_CHECKS
   erofs:erofs concurrent:concurrent concurrent_mt:concurrent^mt concurrent_threads:concurrent^threads=3
   damaged:damaged errors:errors
   streams:streams sysfiles:sysfiles signals:signals options:options
-  dtype:dtype xattrs:xattrs wof:wof)
+  dtype:dtype xattrs:xattrs wof:wof prefill:prefill)
 foreach(c ${FUSE_CHECKS})
   string(REPLACE ":" ";" pair "${c}")
   list(GET pair 0 name)
