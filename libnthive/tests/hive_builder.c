@@ -103,10 +103,8 @@ void hb_put16(hb *b, uint32_t cell, uint32_t field, uint16_t v)
     hb_w16(hb_payload(b, cell) + field, v);
 }
 
-uint32_t hb_nk(hb *b, uint32_t parent, const void *name, uint16_t name_len, int latin1)
+void hb_nk_record(uint8_t *p, uint32_t parent, const void *name, uint16_t name_len, int latin1)
 {
-    uint32_t off = hb_cell(b, NULL, 76u + name_len);
-    uint8_t *p = hb_payload(b, off);
     memcpy(p, "nk", 2);
     hb_w16(p + 2, (uint16_t)(latin1 ? 0x20 : 0) | (parent == HB_NONE ? 0x04 : 0));
     hb_w32(p + 4, 0x01d0000000000000ull & 0xffffffffu);
@@ -119,6 +117,12 @@ uint32_t hb_nk(hb *b, uint32_t parent, const void *name, uint16_t name_len, int 
     hb_w32(p + 48, HB_NONE);
     hb_w16(p + 72, name_len);
     memcpy(p + 76, name, name_len);
+}
+
+uint32_t hb_nk(hb *b, uint32_t parent, const void *name, uint16_t name_len, int latin1)
+{
+    uint32_t off = hb_cell(b, NULL, 76u + name_len);
+    hb_nk_record(hb_payload(b, off), parent, name, name_len, latin1);
     return off;
 }
 

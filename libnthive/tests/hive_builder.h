@@ -53,6 +53,10 @@ uint8_t *hb_payload(hb *b, uint32_t off);
 
 /* Key node with a name given as bytes: Latin-1 when `latin1`, else UTF-16LE
  * bytes. Counts and lists are 0/none; link them with hb_link_*. */
+/* An nk record (cell payload, no size field) at p: no subkeys, values,
+ * security or class; flags KEY_COMP_NAME when latin1, KEY_HIVE_ENTRY when
+ * parent is HB_NONE. hb_nk allocates a cell and writes one there. */
+void hb_nk_record(uint8_t *p, uint32_t parent, const void *name, uint16_t name_len, int latin1);
 uint32_t hb_nk(hb *b, uint32_t parent, const void *name, uint16_t name_len, int latin1);
 uint32_t hb_nk_ascii(hb *b, uint32_t parent, const char *name);
 /* Subkey list with signature `sig` ("li", "lf", "lh", "ri"). */

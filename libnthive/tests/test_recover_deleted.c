@@ -261,19 +261,9 @@ static uint8_t *tcell(uint8_t *t, uint32_t at, int32_t raw)
 
 static void t_nk(uint8_t *p, uint32_t parent, const char *name, uint32_t nvalues, uint32_t list)
 {
-    size_t n = strlen(name);
-    memcpy(p, "nk", 2);
-    hb_w16(p + 2, 0x20);
-    hb_w64(p + 4, 0x01d0000000000000ull); /* 2014 */
-    hb_w32(p + 16, parent);
-    hb_w32(p + 28, HB_NONE);
-    hb_w32(p + 32, HB_NONE);
+    hb_nk_record(p, parent, name, (uint16_t)strlen(name), 1);
     hb_w32(p + 36, nvalues);
     hb_w32(p + 40, list);
-    hb_w32(p + 44, HB_NONE);
-    hb_w32(p + 48, HB_NONE);
-    hb_w16(p + 72, (uint16_t)n);
-    memcpy(p + 76, name, n);
 }
 
 static void t_vk(uint8_t *p, const char *name, uint32_t type, uint32_t size, uint32_t data)
