@@ -1576,11 +1576,12 @@ int main(int argc, char **argv)
         fuse_loop_cfg_destroy(lc);
     }
     ret = ret != 0 ? 1 : 0;
-    ntkitfs_prefill_stats ps = {0, 0, 0};
+    ntkitfs_prefill_stats ps = {0, 0, 0, -1};
     ntkitfs_prefill_stop(fs->prefill, &ps);
     fs->prefill = NULL;
     if (cl.debug)
-        logmsg("prefill: %lu files stored, %lu missed, %lu dropped", ps.stored, ps.missed, ps.dropped);
+        logmsg("prefill: %lu files stored, %lu missed, %lu dropped (fusectl connection %ld)", ps.stored, ps.missed,
+               ps.dropped, ps.connection);
     /* this thread's cached streams (single-threaded mode): before unmount */
     thread_streams_free(pthread_getspecific(g_streams_key));
     pthread_setspecific(g_streams_key, NULL);

@@ -257,6 +257,7 @@ void ntkitfs_prefill_stop(ntkitfs_prefill *p, ntkitfs_prefill_stats *stats)
         stats->stored = p->stored;
         stats->missed = p->missed;
         stats->dropped = p->dropped;
+        stats->connection = p->conn;
     }
     pthread_cond_destroy(&p->more);
     pthread_mutex_destroy(&p->m);

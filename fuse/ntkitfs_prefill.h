@@ -26,6 +26,7 @@ typedef struct ntkitfs_prefill ntkitfs_prefill;
 
 typedef struct ntkitfs_prefill_stats {
     unsigned long stored, missed, dropped;
+    long connection; /* fusectl id used for the abort at exit, -1 none */
 } ntkitfs_prefill_stats;
 
 /* Starts the storing thread for session `se`, mounted on `mountpoint`
