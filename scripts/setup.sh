@@ -11,7 +11,7 @@ packages=(
     libcmocka-dev zlib1g-dev libfuse3-dev fuse3
     clang lld libclang-rt-14-dev            # fuzzers, the UEFI app
     ntfs-3g                                 # mkntfs + ntfs-3g build NTFS test images
-    sleuthkit libfsntfs-utils               # NTFS oracles (fls, icat, fsntfsinfo)
+    sleuthkit libfsntfs-utils python3-libfsntfs  # NTFS oracles (fls, icat, fsntfsinfo, pyfsntfs)
     libhivex-bin libwin-hivex-perl python3-hivex libregf-utils   # hive oracles
     time                                    # /usr/bin/time -v for peak RSS
     fdisk gdisk                             # MBR/GPT disk images in tests

@@ -9,8 +9,9 @@ was reverse-engineered with; a chunk is stored raw when compression does
 not shrink it), and a reparse point with tag 0x80000017 carrying
 WOF_EXTERNAL_INFO {1, 2} + FILE_PROVIDER_EXTERNAL_INFO_V1 {1, algorithm}.
 
-Oracle: the plaintext each file was made from (sha256), written by this
-script, never output of ntkit. Damaged chunk tables and chunks must give
+Oracles: the plaintext each file was made from (sha256), written by this
+script, never output of ntkit; and libfsntfs (python3-libfsntfs) for the
+files it can read. Damaged chunk tables and chunks must give
 exit 3 with an error line.
 
 usage: ntfs_wof_test.py NTKIT WORKDIR     (exit 77 = skipped)
@@ -20,6 +21,7 @@ libntfs/tests/test_wof_read.c.
 import ctypes
 import ctypes.util
 import hashlib
+import json
 import os
 import random
 import shutil
@@ -238,8 +240,59 @@ def main():
                       % (path, why, threads, r.returncode, err))
             else:
                 print("ok   %s (threads %s) -> exit 3: %s" % (path, threads, err.splitlines()[-1]))
+    failures += compare_libfsntfs(img, expect)
     print("%d failure(s)" % failures)
     return 1 if failures else 0
+
+
+# Run by Debian's python3, which has pyfsntfs (python3-libfsntfs): the
+# sha256 of each file as libfsntfs reads it, or null when it cannot.
+FSNTFS_READER = r'''
+import hashlib, json, sys
+import pyfsntfs
+v = pyfsntfs.volume()
+v.open(sys.argv[1])
+out = {}
+for path in sys.argv[2:]:
+    try:
+        f = v.get_file_entry_by_path(path.replace("/", "\\"))
+        n = f.get_size()
+        out[path] = hashlib.sha256(f.read_buffer(n) if n else b"").hexdigest()
+    except Exception:
+        out[path] = None
+print(json.dumps(out))
+'''
+
+
+def compare_libfsntfs(img, expect):
+    """The second oracle: where libfsntfs reads a WOF file, its bytes must
+    be ntkit's (which equal the plaintext, checked above). libfsntfs
+    20200921 fails on larger WOF files (measured: from about 100 XPRESS4K
+    or 32 LZX chunks), so only a floor on the files it reads is required."""
+    py = "/usr/bin/python3"
+    if not os.path.exists(py) or subprocess.run([py, "-c", "import pyfsntfs"], capture_output=True).returncode:
+        print("skip libfsntfs comparison: python3-libfsntfs not installed")
+        return 0
+    paths = sorted(p for p in expect if p != "/wim_provider")
+    r = subprocess.run([py, "-c", FSNTFS_READER, img] + paths, capture_output=True, text=True, timeout=300)
+    if r.returncode != 0:
+        print("FAIL libfsntfs reader: %s" % r.stderr.strip())
+        return 1
+    got = json.loads(r.stdout)
+    read = [p for p in paths if got.get(p)]
+    failures = 0
+    for p in read:
+        if got[p] != expect[p]:
+            failures += 1
+            print("FAIL %s: libfsntfs reads sha256 %s, ntkit and the plaintext %s" % (p, got[p], expect[p]))
+    # Every algorithm has files libfsntfs 20200921 reads (4 KiB to 1 MiB).
+    algos = {p.split("_")[0] for p in read}
+    if len(read) < 8 or len(algos) < 4:
+        failures += 1
+        print("FAIL libfsntfs read only %d files (%s): the comparison would prove nothing" % (len(read), sorted(algos)))
+    print("libfsntfs: %d of %d WOF files read, all equal to ntkit's" % (len(read), len(paths))
+          if not failures else "libfsntfs: %d mismatch(es)" % failures)
+    return failures
 
 
 if __name__ == "__main__":
