@@ -5,11 +5,6 @@
  * data. */
 #include "internal.h"
 
-#define VK_DATA_SIZE 4
-#define VK_DATA_OFFSET 8
-#define VK_FLAGS 16
-#define DB_COUNT 2
-#define DB_LIST 4
 #define INLINE_BIT 0x80000000u
 
 uint32_t nthive_value_data_size(const nthive_value *value)
@@ -46,7 +41,7 @@ static int locate(const nthive_value *v, const uint8_t **single, uint32_t *len, 
         return NT_OK;
     }
     r = hive_cell_fast(h, off, v->vk + VK_DATA_OFFSET, "value data offset points outside the hive data", &p,
-                  &cell_size);
+                       &cell_size);
     if (r)
         return r;
     /* Real hives also keep large data in one cell; trust "db" only where

@@ -17,6 +17,28 @@
 
 #define NK_MIN 76u /* fixed part of a key node */
 #define VK_MIN 20u /* fixed part of a key value */
+/* Field offsets of the records, from the start of the cell payload
+ * (after the 4-byte cell size): key node (nk), key value (vk), big data
+ * (db). */
+#define NK_FLAGS 2
+#define NK_LAST_WRITTEN 4
+#define NK_ACCESS_BITS 12
+#define NK_PARENT 16
+#define NK_SUBKEY_COUNT 20
+#define NK_SUBKEY_LIST 28
+#define NK_VALUE_COUNT 36
+#define NK_VALUE_LIST 40
+#define NK_SECURITY 44
+#define NK_CLASS 48
+#define NK_NAME_LEN 72
+#define NK_CLASS_LEN 74
+#define VK_NAME_LEN 2
+#define VK_DATA_SIZE 4
+#define VK_DATA_OFFSET 8
+#define VK_TYPE 12
+#define VK_FLAGS 16
+#define DB_COUNT 2
+#define DB_LIST 4
 #define SK_MIN 20u /* fixed part of a security cell */
 #define HBIN_HEADER 32u
 
@@ -89,6 +111,8 @@ int unit_cmp(unit_src *a, unit_src *b);
 
 /* subkey_list.c */
 int hive_is_leaf_sig(uint16_t sig);
+/* Bytes per entry of a subkey list: 4 for li and ri, 8 for lf and lh (offset + hash). */
+uint32_t hive_list_entry_size(uint16_t sig);
 
 /* Windows' upcase with the ASCII cases inline (names are mostly ASCII). */
 static inline uint16_t hive_upcase(uint16_t c)

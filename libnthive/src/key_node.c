@@ -1,17 +1,6 @@
 /* Key nodes ("nk" cells). */
 #include "internal.h"
 
-#define NK_FLAGS 2
-#define NK_LAST_WRITTEN 4
-#define NK_ACCESS_BITS 12
-#define NK_PARENT 16
-#define NK_SUBKEY_COUNT 20
-#define NK_VALUE_COUNT 36
-#define NK_SECURITY 44
-#define NK_CLASS 48
-#define NK_NAME_LEN 72
-#define NK_CLASS_LEN 74
-
 int hive_key_from_cell(nthive *h, uint32_t off, const uint8_t *field, const char *outside, nthive_key *key)
 {
     const uint8_t *p;

@@ -1,12 +1,6 @@
 /* Key values ("vk" cells) and the value list (an array of vk offsets). */
 #include "internal.h"
 
-#define NK_VALUE_COUNT 36
-#define NK_VALUE_LIST 40
-#define VK_NAME_LEN 2
-#define VK_TYPE 12
-#define VK_FLAGS 16
-
 int nthive_values(const nthive_key *key, nthive_value_iter *it)
 {
     nthive *h = key->hive;

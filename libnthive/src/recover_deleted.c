@@ -8,15 +8,6 @@
 #include "internal.h"
 #include "nthive_forensic.h"
 
-#define NK_FLAGS 2
-#define NK_PARENT 16
-#define NK_VALUE_COUNT 36
-#define NK_VALUE_LIST 40
-#define NK_NAME_LEN 72
-#define VK_NAME_LEN 2
-#define VK_DATA_SIZE 4
-#define VK_DATA_OFFSET 8
-#define VK_FLAGS 16
 #define MAX_PARENTS 512u
 /* FILETIMEs of 1980 and 2200: a deleted nk with a time outside is noise. */
 #define FT_MIN 119600064000000000ull
@@ -430,8 +421,6 @@ int nthive_deleted_value_data(const nthive_value *v, const uint8_t **data, size_
 
 /* ---- data of recovered values ------------------------------------------------ */
 
-#define DB_COUNT 2
-#define DB_LIST 4
 #define MAX_SLACK_REFS 1024u
 /* Internal: a live key's own (counted) list entry. Kept in the map so that
  * freed copies of that list can be matched to the key; never an owner. */
@@ -607,11 +596,6 @@ int nthive_deleted_data_next(nthive_deleted_data *d, const uint8_t **piece, size
  * stack that holds each key at most once: bounded time and memory on any
  * graph corruption can build. */
 
-#define NK_SUBKEY_COUNT 20
-#define NK_SUBKEY_LIST 28
-#define NK_SECURITY 44
-#define NK_CLASS 48
-
 typedef struct reach_walk {
     nthive_reach *r;
     uint32_t *stack;
@@ -690,7 +674,7 @@ static void push_key(reach_walk *w, uint32_t off)
 static void leaf(reach_walk *w, uint32_t off, const uint8_t *p, uint32_t size)
 {
     uint16_t sig = nt_le16(p), n = nt_le16(p + 2);
-    uint32_t step = sig == SIG('l', 'f') || sig == SIG('l', 'h') ? 8 : 4;
+    uint32_t step = hive_list_entry_size(sig);
     (void)off;
     if (!hive_is_leaf_sig(sig) || 4 + (uint64_t)step * n > size) {
         w->r->broken++;

@@ -3,7 +3,6 @@
  * ring links and counts matter to a writer, not to a reader. */
 #include "internal.h"
 
-#define NK_SECURITY 44
 #define SK_DESC_SIZE 16
 
 int nthive_key_security(const nthive_key *key, const uint8_t **sd, size_t *len)

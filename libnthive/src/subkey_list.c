@@ -5,22 +5,19 @@
 
 #include "internal.h"
 
-#define NK_SUBKEY_COUNT 20
-#define NK_SUBKEY_LIST 28
-
 int hive_is_leaf_sig(uint16_t s)
 {
     return s == SIG('l', 'i') || s == SIG('l', 'f') || s == SIG('l', 'h');
 }
 
-static uint32_t entry_size(uint16_t sig)
+uint32_t hive_list_entry_size(uint16_t sig)
 {
     return (sig == SIG('l', 'i') || sig == SIG('r', 'i')) ? 4 : 8;
 }
 
 static const uint8_t *entry_field(const uint8_t *list, uint16_t sig, uint32_t i)
 {
-    return list + 4 + (size_t)i * entry_size(sig);
+    return list + 4 + (size_t)i * hive_list_entry_size(sig);
 }
 
 static const char *entry_outside(uint16_t sig)
@@ -55,7 +52,7 @@ static int load_list(nthive *h, const uint8_t *field, const char *outside, const
     if (!hive_is_leaf_sig(s) && s != SIG('r', 'i'))
         return hive_fail(h, NT_ERR_CORRUPT, off, "subkey list has no li/lf/lh/ri signature");
     n = nt_le16(p + 2);
-    if ((uint64_t)n * entry_size(s) > size - 4)
+    if ((uint64_t)n * hive_list_entry_size(s) > size - 4)
         return hive_fail(h, NT_ERR_CORRUPT, off, "subkey list entries run past the end of its cell");
     *list = p;
     *sig = s;
