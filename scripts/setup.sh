@@ -14,6 +14,7 @@ packages=(
     sleuthkit libfsntfs-utils python3-libfsntfs  # NTFS oracles (fls, icat, fsntfsinfo, pyfsntfs)
     libhivex-bin libwin-hivex-perl python3-hivex libregf-utils   # hive oracles
     time                                    # /usr/bin/time -v for peak RSS
+    groff-base                              # the man page test (groff -man -ww)
     fdisk gdisk                             # MBR/GPT disk images in tests
     libwim-dev                              # WOF (XPRESS/LZX) test vectors and oracle
     qemu-system-x86 ovmf dosfstools mtools  # the UEFI boot test
